@@ -1,0 +1,188 @@
+// usersync.json: read, validated against schema/config.schema.json (ajv), then overridden by
+// environment variables (for containers and tests), then filled with defaults.
+import Ajv from "ajv";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import configSchema from "../../schema/config.schema.json";
+import { parseJsonWithPosition } from "../util/json.ts";
+
+export interface GroupConfig {
+  code: string;
+  title?: string;
+  managed?: boolean;
+  profileType?: string;
+  pastProfileType?: string;
+}
+
+export interface ProfileAttributeConfig {
+  code: string;
+  type: string;
+  description?: string;
+  refTypes?: string[];
+}
+
+export interface SftpAccountConfig {
+  name: string;
+  publicKeys?: string[];
+  passwordHash?: string;
+  disabled?: boolean;
+}
+
+export interface FileConfig {
+  dataDir?: string;
+  databaseUrl?: string;
+  filesDir?: string;
+  listen?: string;
+  http?: { enabled?: boolean; port?: number; maxUploadBytes?: number; trustProxy?: boolean };
+  sftp?: { enabled?: boolean; port?: number; maxFileBytes?: number; accounts?: SftpAccountConfig[] };
+  watch?: { dir?: string; stabilityMs?: number };
+  groups?: GroupConfig[];
+  profile?: { defaultType?: string; attributes?: ProfileAttributeConfig[]; qualifiers?: string[] };
+  userTags?: string[];
+  sync?: { autoApply?: boolean; onRecordError?: "keep" | "block"; blockAfterAbsentRuns?: number };
+  safety?: Record<string, unknown>;
+  notifications?: Record<string, unknown>;
+  log?: { level?: "debug" | "info" | "warn" | "error" };
+}
+
+export interface Config {
+  /** The file this came from, or null when none was found (all defaults). */
+  source: string | null;
+  dataDir: string;
+  databaseUrl: string | null;
+  filesDir: string;
+  listen: string;
+  http: { enabled: boolean; port: number; maxUploadBytes: number; trustProxy: boolean };
+  sftp: { enabled: boolean; port: number; maxFileBytes: number; accounts: SftpAccountConfig[] };
+  watch: { dir: string | null; stabilityMs: number };
+  groups: GroupConfig[];
+  profile: { defaultType: string; attributes: ProfileAttributeConfig[]; qualifiers: string[] };
+  userTags: string[];
+  sync: { autoApply: boolean; onRecordError: "keep" | "block"; blockAfterAbsentRuns: number };
+  safety: Record<string, unknown>;
+  notifications: Record<string, unknown>;
+  log: { level: "debug" | "info" | "warn" | "error" };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} is not a valid usersync configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateConfig = ajv.compile<FileConfig>(configSchema);
+
+/** Validate a configuration object; returns readable problems ("/groups/0/code: must be string"). */
+export function checkConfig(value: unknown): string[] {
+  if (validateConfig(value)) return [];
+  return (validateConfig.errors ?? []).map((e) => {
+    const where = e.instancePath || "(top level)";
+    if (e.keyword === "additionalProperties") return `${where}: unknown setting "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    if (e.keyword === "enum") return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+    return `${where}: ${e.message}`;
+  });
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`environment variable ${name}`, [`must be a port number, got "${value}"`]);
+  return n;
+}
+
+/** Find the configuration file: --config, then USERSYNC_CONFIG, then ./usersync.json if present. */
+export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+  const path = explicit ?? env.USERSYNC_CONFIG;
+  if (path) {
+    if (!existsSync(path)) throw new ConfigError(path, ["file not found"]);
+    return resolve(path);
+  }
+  return existsSync("usersync.json") ? resolve("usersync.json") : null;
+}
+
+export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const source = findConfigFile(explicit, env);
+  let file: FileConfig = {};
+  if (source) {
+    const parsed = parseJsonWithPosition(readFileSync(source, "utf8"));
+    if (!parsed.ok) throw new ConfigError(source, [parsed.error]);
+    const problems = checkConfig(parsed.value);
+    if (problems.length) throw new ConfigError(source, problems);
+    file = parsed.value as FileConfig;
+  }
+  return resolveConfig(file, source, env);
+}
+
+export function resolveConfig(file: FileConfig, source: string | null, env: NodeJS.ProcessEnv = process.env): Config {
+  const base = source ? dirname(source) : process.cwd();
+  const dataDir = resolve(base, env.USERSYNC_DATA || file.dataDir || "data");
+  const watchDir = env.USERSYNC_WATCH_DIR || file.watch?.dir;
+  const problems = checkGroups(file.groups ?? []);
+  if (problems.length) throw new ConfigError(source ?? "configuration", problems);
+  return {
+    source,
+    dataDir,
+    databaseUrl: env.DATABASE_URL || file.databaseUrl || null,
+    filesDir: resolve(base, env.USERSYNC_FILES_DIR || file.filesDir || `${dataDir}/files`),
+    listen: env.USERSYNC_LISTEN || file.listen || "127.0.0.1",
+    http: {
+      enabled: file.http?.enabled ?? true,
+      port: envInt(env, "USERSYNC_HTTP_PORT") ?? file.http?.port ?? 8080,
+      maxUploadBytes: file.http?.maxUploadBytes ?? 2 * 1024 ** 3,
+      trustProxy: file.http?.trustProxy ?? false,
+    },
+    sftp: {
+      enabled: file.sftp?.enabled ?? true,
+      port: envInt(env, "USERSYNC_SFTP_PORT") ?? file.sftp?.port ?? 2222,
+      maxFileBytes: file.sftp?.maxFileBytes ?? 2 * 1024 ** 3,
+      accounts: file.sftp?.accounts ?? [],
+    },
+    watch: { dir: watchDir ? resolve(base, watchDir) : null, stabilityMs: file.watch?.stabilityMs ?? 1000 },
+    groups: file.groups ?? [],
+    profile: {
+      defaultType: file.profile?.defaultType ?? "std:type:person",
+      attributes: file.profile?.attributes ?? [],
+      qualifiers: file.profile?.qualifiers ?? [],
+    },
+    userTags: file.userTags ?? [],
+    sync: {
+      autoApply: file.sync?.autoApply ?? true,
+      onRecordError: file.sync?.onRecordError ?? "keep",
+      blockAfterAbsentRuns: file.sync?.blockAfterAbsentRuns ?? 1,
+    },
+    safety: file.safety ?? {},
+    notifications: file.notifications ?? {},
+    log: { level: (env.USERSYNC_LOG_LEVEL as Config["log"]["level"]) || file.log?.level || "info" },
+  };
+}
+
+/** Checks the schema cannot express: unique codes, and profile types on managed groups. */
+export function checkGroups(groups: GroupConfig[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  groups.forEach((group, i) => {
+    if (seen.has(group.code)) problems.push(`/groups/${i}/code: "${group.code}" is listed twice`);
+    seen.add(group.code);
+    if (group.pastProfileType && !group.profileType)
+      problems.push(`/groups/${i}: pastProfileType is set but profileType is not (the past type is used once a member is blocked)`);
+  });
+  return problems;
+}
+
+/** The engine's settings from a configuration. */
+export function engineSettings(config: Config) {
+  return {
+    defaultType: config.profile.defaultType,
+    profileAttributes: config.profile.attributes,
+    userTags: config.userTags,
+    qualifiers: config.profile.qualifiers,
+    onRecordError: config.sync.onRecordError,
+    blockAfterAbsentRuns: config.sync.blockAfterAbsentRuns,
+  };
+}

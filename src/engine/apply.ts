@@ -1,0 +1,124 @@
+// The apply: the plan and the prepared changes written to the store in a handful of set-based
+// statements, inside the run's one transaction. Before anything is changed, the before-images of
+// every user the run touches go to run_changes, so the run can be undone (usersync revert).
+// Raw SQL: each statement touches up to a million rows; one round trip each.
+import type { Sql } from "../store/index.ts";
+
+const APPLYING = "('create', 'update', 'unblock')";
+
+/** Before-images of users the run changes (not created ones: their "before" is not existing). */
+const SAVE_BEFORE_IMAGES = `
+  INSERT INTO run_changes (run_id, user_id, username, action, before)
+  SELECT $1::int, t.user_id, t.username, t.action, jsonb_build_object(
+      'user', to_jsonb(u.*),
+      'profile', to_jsonb(o.*),
+      'ledger', to_jsonb(l.*),
+      'memberships', coalesce((SELECT jsonb_agg(to_jsonb(m.*)) FROM memberships m WHERE m.user_id = t.user_id), '[]'::jsonb))
+  FROM (
+    SELECT user_id, username, action FROM changes WHERE action IN ('update', 'unblock')
+    UNION ALL
+    SELECT user_id, username, action FROM plan WHERE action IN ('block', 'pending-leaver')
+    UNION ALL
+    SELECT user_id, username, 'reject' FROM plan WHERE action = 'reject' AND user_id IS NOT NULL
+  ) t
+  JOIN users u ON u.id = t.user_id
+  JOIN sync_ledger l ON l.user_id = t.user_id
+  LEFT JOIN objects o ON o.id = u.profile_id`;
+
+const CREATE_USERS = [
+  `UPDATE changes SET user_id = nextval(pg_get_serial_sequence('users', 'id')) WHERE action = 'create'`,
+  `UPDATE changes SET object_id = nextval(pg_get_serial_sequence('objects', 'id')) WHERE action IN ${APPLYING} AND new_object`,
+  `INSERT INTO objects (id, types, title, attributes)
+   SELECT object_id, types, profile_title, attributes FROM changes WHERE action IN ${APPLYING} AND new_object`,
+  `INSERT INTO users (id, username, email, name_first, name_last, title, tags, profile_id)
+   SELECT user_id, username, email, name_first, name_last, title, tags, object_id FROM changes WHERE action = 'create'`,
+  `INSERT INTO sync_ledger (user_id, username, digest, raw_digest, in_feed, error, created_run_id, last_run_id, state_run_id, state_reason)
+   SELECT user_id, username, digest, raw_digest, true, false, $1::int, $1::int, $1::int, 'created' FROM changes WHERE action = 'create'`,
+  `INSERT INTO run_changes (run_id, user_id, username, action, before)
+   SELECT $1::int, user_id, username, 'create', NULL FROM changes WHERE action = 'create'`,
+];
+
+const UPDATE_USERS = [
+  `UPDATE users u SET email = c.email, name_first = c.name_first, name_last = c.name_last, title = c.title, tags = c.tags,
+     profile_id = c.object_id,
+     active = CASE WHEN c.action = 'unblock' THEN true ELSE u.active END,
+     blocked_by = CASE WHEN c.action = 'unblock' THEN NULL ELSE u.blocked_by END,
+     blocked_at = CASE WHEN c.action = 'unblock' THEN NULL ELSE u.blocked_at END,
+     updated_at = now()
+   FROM changes c
+   WHERE u.id = c.user_id AND c.action IN ('update', 'unblock') AND (c.user_changed OR c.new_object OR c.action = 'unblock')`,
+  `UPDATE objects o SET types = c.types, title = c.profile_title, attributes = c.attributes, version = o.version + 1, updated_at = now()
+   FROM changes c
+   WHERE o.id = c.object_id AND c.action IN ('update', 'unblock') AND c.profile_changed AND NOT c.new_object`,
+  `UPDATE sync_ledger l SET digest = c.digest, raw_digest = c.raw_digest, in_feed = true, error = false, absent_runs = 0,
+     last_run_id = $1,
+     state_run_id = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN $1 ELSE l.state_run_id END,
+     state_reason = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN 'returned' ELSE l.state_reason END,
+     updated_at = now()
+   FROM changes c
+   WHERE l.user_id = c.user_id AND c.action IN ('update', 'unblock')`,
+  // a record that changed only in fields the control file does not read (or that was rejected):
+  // the timeline moves on, nothing else
+  `UPDATE sync_ledger l SET raw_digest = c.raw_digest FROM changes c
+   WHERE l.user_id = c.user_id AND c.action IN ('unchanged', 'reject') AND c.raw_digest IS NOT NULL`,
+];
+
+const UPDATE_MEMBERSHIPS = [
+  `CREATE TEMP TABLE feed_groups ON COMMIT DROP AS
+   SELECT c.user_id, g.id AS group_id
+   FROM changes c CROSS JOIN LATERAL unnest(c.groups) AS f(code) JOIN groups g ON g.code = f.code
+   WHERE c.action IN ${APPLYING} AND (c.groups_changed OR c.action = 'create')`,
+  // managed groups follow the feed exactly; groups the sync does not manage are never removed
+  `DELETE FROM memberships m USING changes c, groups g
+   WHERE c.action IN ('update', 'unblock') AND c.groups_changed AND m.user_id = c.user_id AND g.id = m.group_id AND g.managed
+     AND NOT EXISTS (SELECT 1 FROM feed_groups f WHERE f.user_id = m.user_id AND f.group_id = m.group_id)`,
+  `INSERT INTO memberships (user_id, group_id, added_by, added_run_id)
+   SELECT user_id, group_id, 'sync', $1::int FROM feed_groups ON CONFLICT DO NOTHING`,
+];
+
+const BLOCK_USERS = [
+  `UPDATE users u SET active = false, blocked_by = 'sync', blocked_at = now(), updated_at = now()
+   FROM plan p WHERE p.action = 'block' AND u.id = p.user_id AND u.active`,
+  // the profile becomes "past": the past type of the last managed group (configuration order) they are in
+  `UPDATE objects o SET types = ARRAY[b.past], version = o.version + 1, updated_at = now()
+   FROM (
+     SELECT u.profile_id,
+       (SELECT coalesce(g.past_profile_type, g.profile_type) FROM memberships m JOIN groups g ON g.id = m.group_id
+        WHERE m.user_id = p.user_id AND g.managed AND coalesce(g.past_profile_type, g.profile_type) IS NOT NULL
+        ORDER BY g.position DESC, g.code DESC LIMIT 1) AS past
+     FROM plan p JOIN users u ON u.id = p.user_id
+     WHERE p.action = 'block'
+   ) b
+   WHERE o.id = b.profile_id AND b.past IS NOT NULL AND o.types <> ARRAY[b.past]`,
+  `UPDATE sync_ledger l SET in_feed = false, absent_runs = l.absent_runs + 1, last_run_id = $1, state_run_id = $1,
+     state_reason = CASE WHEN p.reason = 'record' THEN 'blocked-rejected' ELSE 'blocked-absent' END, updated_at = now()
+   FROM plan p WHERE p.action = 'block' AND l.user_id = p.user_id`,
+  `UPDATE sync_ledger l SET absent_runs = l.absent_runs + 1, updated_at = now()
+   FROM plan p WHERE p.action = 'pending-leaver' AND l.user_id = p.user_id`,
+  // a known user whose record failed keeps their last good state, and is processed again next run
+  `UPDATE sync_ledger l SET error = true, last_run_id = $1, updated_at = now()
+   FROM plan p WHERE p.action = 'reject' AND l.user_id = p.user_id AND NOT l.error`,
+];
+
+// Each record that differs from the one received before it joins the user's timeline.
+const RECORD_TIMELINE = `
+  INSERT INTO received_records (username, run_id, file_name, record_number, raw_digest, raw, mapped)
+  SELECT c.username, $1::int, c.file, c.recno, c.raw_digest, c.raw, c.mapped FROM changes c
+  WHERE c.history AND c.raw_digest IS NOT NULL AND (c.action = 'create' OR NOT EXISTS (
+    SELECT 1 FROM received_records r
+    WHERE r.username = c.username AND r.raw_digest = c.raw_digest
+      AND r.id = (SELECT max(r2.id) FROM received_records r2 WHERE r2.username = c.username)))`;
+
+export async function applyPlan(tx: Sql, runId: number): Promise<void> {
+  await tx.query(SAVE_BEFORE_IMAGES, [runId]);
+  for (const statement of CREATE_USERS) await run(tx, statement, runId);
+  for (const statement of UPDATE_USERS) await run(tx, statement, runId);
+  for (const statement of UPDATE_MEMBERSHIPS) await run(tx, statement, runId);
+  for (const statement of BLOCK_USERS) await run(tx, statement, runId);
+  await tx.query(RECORD_TIMELINE, [runId]);
+}
+
+async function run(tx: Sql, statement: string, runId: number) {
+  if (statement.includes("$1")) await tx.query(statement, [runId]);
+  else await tx.exec(statement);
+}

@@ -1,0 +1,84 @@
+// Classification: one set-based statement decides, for every user in the feed or in the ledger,
+// what this run does to them. The outcomes are a small named set (STYLE.md), used the same way in
+// code, logs, UI and docs:
+//
+//   create          in the feed, not known to the sync
+//   update          in the feed, known, and something changed (or it was absent, or in error)
+//   unblock         in the feed again after the sync blocked them (reactivated)
+//   unchanged       in the feed, nothing changed: nothing is written
+//   reject          the record cannot be applied (errors, or it collides with a user the sync
+//                   does not own); a known user keeps their last good state
+//   block           known, in the feed last time, absent now (or rejected, with onRecordError=block)
+//   pending-leaver  absent, but not yet for enough consecutive runs to be blocked
+//
+// Raw SQL because this is the one statement that must touch a million rows at once; it runs the
+// same on PostgreSQL 15 and PGlite's 18.
+import type { Sql } from "../store/index.ts";
+
+export type Action = "create" | "update" | "unblock" | "unchanged" | "reject" | "block" | "pending-leaver";
+
+export interface PlanOptions {
+  /** Block after this many consecutive absent runs (1: at the first). */
+  blockAfterAbsentRuns: number;
+  /** Haplo blocked a known user whose record failed; usersync keeps their last good state by default. */
+  onRecordError: "keep" | "block";
+}
+
+export type PlanCounts = Record<Action, number> & { collisions: number };
+
+export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCounts> {
+  // Emails of accounts the sync does not own: a feed record may not take one over (DESIGN.md).
+  await tx.exec(`CREATE TEMP TABLE foreign_emails ON COMMIT DROP AS
+    SELECT DISTINCT lower(u.email) AS email FROM users u
+    WHERE u.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_ledger l WHERE l.user_id = u.id)`);
+  await tx.exec("ANALYZE stage; ANALYZE foreign_emails");
+  const blockOnError = options.onRecordError === "block";
+  await tx.query(
+    `CREATE TEMP TABLE plan ON COMMIT DROP AS
+    SELECT
+      coalesce(s.username, l.username) AS username,
+      s.idx, s.status, s.digest, s.raw_digest, s.file, s.line, s.recno, s.spill_offset, s.spill_length,
+      l.user_id, l.digest AS old_digest, l.raw_digest AS old_raw_digest, l.in_feed, l.error AS old_error, l.absent_runs,
+      u.active, u.blocked_by,
+      CASE
+        WHEN s.idx IS NULL THEN CASE WHEN l.absent_runs + 1 < $1 THEN 'pending-leaver' ELSE 'block' END
+        WHEN s.status = 'rejected' THEN CASE WHEN $2 AND l.user_id IS NOT NULL AND l.in_feed THEN 'block' ELSE 'reject' END
+        WHEN l.user_id IS NULL AND fu.id IS NOT NULL THEN 'reject'
+        WHEN fe.email IS NOT NULL AND (u.email IS NULL OR lower(u.email) <> fe.email) THEN 'reject'
+        WHEN l.user_id IS NULL THEN 'create'
+        WHEN u.blocked_by = 'sync' THEN 'unblock'
+        WHEN s.digest <> l.digest OR l.error OR NOT l.in_feed THEN 'update'
+        ELSE 'unchanged'
+      END AS action,
+      CASE
+        WHEN s.idx IS NULL THEN 'absent'
+        WHEN s.status = 'rejected' THEN 'record'
+        WHEN l.user_id IS NULL AND fu.id IS NOT NULL THEN 'username-taken'
+        WHEN fe.email IS NOT NULL AND (u.email IS NULL OR lower(u.email) <> fe.email) THEN 'email-taken'
+        WHEN NOT l.in_feed THEN 'returned'
+        WHEN l.error THEN 'retry'
+        ELSE NULL
+      END AS reason
+    FROM (SELECT * FROM stage WHERE status IN ('ok', 'rejected')) s
+    FULL JOIN sync_ledger l ON l.username = s.username
+    LEFT JOIN users u ON u.id = l.user_id
+    LEFT JOIN users fu ON fu.username = s.username AND l.user_id IS NULL
+    LEFT JOIN foreign_emails fe ON fe.email = s.email AND s.status = 'ok'
+    WHERE s.idx IS NOT NULL OR l.in_feed`,
+    [options.blockAfterAbsentRuns, blockOnError],
+  );
+  await tx.exec("CREATE INDEX plan_action_idx ON plan (action, idx); ANALYZE plan");
+  return countPlan(tx);
+}
+
+export async function countPlan(tx: Sql): Promise<PlanCounts> {
+  const rows = await tx.query<{ action: Action; reason: string | null; n: number }>(
+    "SELECT action, reason, count(*)::int AS n FROM plan GROUP BY action, reason",
+  );
+  const counts: PlanCounts = { create: 0, update: 0, unblock: 0, unchanged: 0, reject: 0, block: 0, "pending-leaver": 0, collisions: 0 };
+  for (const r of rows) {
+    counts[r.action] += r.n;
+    if (r.reason === "username-taken" || r.reason === "email-taken") counts.collisions += r.n;
+  }
+  return counts;
+}

@@ -1,0 +1,52 @@
+// Progress of a run, for the terminal and the UI: which phase, how many records so far, how fast.
+export type Phase = "read" | "classify" | "check" | "prepare" | "apply" | "events" | "maintain" | "done";
+
+export interface ProgressUpdate {
+  phase: Phase;
+  file?: string;
+  done?: number;
+  total?: number;
+}
+
+export interface ProgressState extends ProgressUpdate {
+  runId: number;
+  startedAt: number;
+  phaseStartedAt: number;
+  /** records (or rows) per second in this phase */
+  rate: number;
+  /** seconds spent in each finished phase */
+  timings: Partial<Record<Phase, number>>;
+}
+
+export interface Progress {
+  update(update: ProgressUpdate): void;
+  readonly state: ProgressState;
+}
+
+/** Tracks progress and calls `listener` at most every `intervalMs` (and at every phase change). */
+export function createProgress(runId: number, listener?: (state: ProgressState) => void, intervalMs = 250): Progress {
+  const now = performance.now();
+  const state: ProgressState = { runId, phase: "read", startedAt: now, phaseStartedAt: now, rate: 0, timings: {}, done: 0 };
+  let lastEmit = 0;
+  return {
+    state,
+    update(update) {
+      const t = performance.now();
+      const phaseChanged = update.phase !== state.phase;
+      if (phaseChanged) {
+        state.timings[state.phase] = (state.timings[state.phase] ?? 0) + (t - state.phaseStartedAt) / 1000;
+        state.phaseStartedAt = t;
+        state.done = 0;
+        state.total = undefined;
+        state.file = undefined;
+      }
+      Object.assign(state, update);
+      const elapsed = (t - state.phaseStartedAt) / 1000;
+      state.rate = elapsed > 0 && state.done ? state.done / elapsed : 0;
+      if (listener && (phaseChanged || t - lastEmit >= intervalMs)) {
+        lastEmit = t;
+        listener(state);
+      }
+    },
+  };
+}

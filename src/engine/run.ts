@@ -1,0 +1,273 @@
+// A sync run from start to end: the run's files (pinned by digest, with the control file that
+// came with them) are read, staged, classified, checked, prepared and — unless it is a dry run or a
+// safety check holds it — applied, all in ONE transaction. A crash, a kill or a database restart
+// anywhere before the commit leaves the store exactly as it was; the run can then be applied again.
+import { join } from "node:path";
+import { ControlFileError, formatProblem, loadControl, type Control, type Lookups } from "../control/index.ts";
+import type { ProfileAttribute } from "../control/index.ts";
+import { APPLY_LOCK, type Sql, type Store } from "../store/index.ts";
+import { applyPlan } from "./apply.ts";
+import { prepareChanges, type ChangeStats } from "./changes.ts";
+import { seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
+import { definitionsDigest, loadGroupDefinitions } from "./groups.ts";
+import { loadLookups } from "./lookups.ts";
+import { buildPlan, countPlan, type PlanCounts } from "./plan.ts";
+import { createProgress, type ProgressState } from "./progress.ts";
+import { Spill } from "./spill.ts";
+import { stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
+
+/** Settings the engine needs, from usersync.json (src/config). */
+export interface EngineSettings {
+  defaultType: string;
+  profileAttributes: ProfileAttribute[];
+  userTags: string[];
+  qualifiers?: string[];
+  onRecordError: "keep" | "block";
+  blockAfterAbsentRuns: number;
+}
+
+export interface RunCounts {
+  records: number;
+  create: number;
+  update: number;
+  unblock: number;
+  unchanged: number;
+  block: number;
+  pendingLeaver: number;
+  reject: number;
+  duplicates: number;
+  noUsername: number;
+  collisions: number;
+  groupsAdded: number;
+  groupsRemoved: number;
+  errors: number;
+  files: StageStats["files"];
+}
+
+/** What safety checks (src/engine/safety) decide about a plan before it is applied. */
+export interface SafetyVerdict {
+  held: boolean;
+  checks: { name: string; tripped: boolean; message: string; figures?: Record<string, unknown> }[];
+}
+
+export type SafetyCheck = (input: { tx: Sql; runId: number; counts: RunCounts; stats: StageStats }) => Promise<SafetyVerdict>;
+
+export interface RunOptions {
+  settings: EngineSettings;
+  dryRun?: boolean;
+  /** Decides whether the plan may be applied; absent = always apply. */
+  safety?: SafetyCheck;
+  onProgress?: (state: ProgressState) => void;
+  /** Who asked (cli, an admin's name, the daemon), for the log. */
+  actor?: string;
+}
+
+export type RunStatus = "complete" | "failure" | "dry-run" | "held";
+
+export interface RunOutcome {
+  runId: number;
+  status: RunStatus;
+  counts: RunCounts | null;
+  errorCount: number;
+  message: string | null;
+  safety: SafetyVerdict | null;
+  durationMs: number;
+  timings: ProgressState["timings"];
+}
+
+export class RunError extends Error {}
+
+interface RunFileRow {
+  name: string;
+  digest: string;
+  size: number;
+  original_filename: string | null;
+}
+
+/** Lookups filled in once the compiled control file has said what it needs. */
+class DeferredLookups implements Lookups {
+  inner: Lookups | null = null;
+  private get target(): Lookups {
+    if (!this.inner) throw new Error("lookups used before they were loaded");
+    return this.inner;
+  }
+  refForBehaviour = (code: string) => this.target.refForBehaviour(code);
+  refForTitle = (types: string[], title: string) => this.target.refForTitle(types, title);
+  profileRefForUsername = (u: string) => this.target.profileRefForUsername(u);
+  profileRefForEmail = (e: string) => this.target.profileRefForEmail(e);
+}
+
+async function loadRunControl(store: Store, files: RunFileRow[], settings: EngineSettings, lookups: Lookups): Promise<Control> {
+  const controlFile = files.find((f) => f.name === "_control");
+  if (!controlFile) throw new RunError("The run has no control file (_control)");
+  const text = await store.files.text(controlFile.digest);
+  try {
+    return loadControl(text, {
+      profileAttributes: settings.profileAttributes,
+      userTags: settings.userTags,
+      qualifiers: settings.qualifiers,
+      lookups,
+    });
+  } catch (error) {
+    if (error instanceof ControlFileError) throw new RunError(`The control file is not valid: ${error.problems.map(formatProblem).join("; ")}`);
+    throw error;
+  }
+}
+
+function titleMappingTypes(control: Control): string[][] {
+  return Object.values(control.control.mapping ?? {})
+    .filter((m) => m.using === "title")
+    .map((m) => m.types ?? []);
+}
+
+export async function executeRun(store: Store, runId: number, options: RunOptions): Promise<RunOutcome> {
+  const started = performance.now();
+  const progress = createProgress(runId, options.onProgress);
+  const { settings } = options;
+  const { db } = store;
+  const [run] = await db.query<{ status: string }>("SELECT status FROM runs WHERE id = $1", [runId]);
+  if (!run) throw new RunError(`There is no run ${runId}`);
+  const files = await db.query<RunFileRow>("SELECT name, digest, size, original_filename FROM run_files WHERE run_id = $1 ORDER BY name", [runId]);
+  await db.query("UPDATE runs SET status = 'running', started_at = now(), message = NULL WHERE id = $1", [runId]);
+
+  const spill = new Spill(join(store.tmpDir, `run-${runId}-${process.pid}.spill`));
+  let counts: RunCounts | null = null;
+  let verdict: SafetyVerdict | null = null;
+  try {
+    const lookups = new DeferredLookups();
+    const control = await loadRunControl(store, files, settings, lookups);
+    const inputs: RunFileInput[] = Object.entries(control.files).map(([name, spec]) => {
+      const file = files.find((f) => f.name === name);
+      if (!file) throw new RunError(`The run has no file named ${name}, which the control file reads`);
+      if (!store.files.has(file.digest)) throw new RunError(`The stored bytes of file ${name} (${file.digest}) are missing from ${store.files.dir}`);
+      return { name, spec, size: Number(file.size), open: () => store.files.stream(file.digest) };
+    });
+    const unknown = files.filter((f) => f.name !== "_control" && !(f.name in control.files));
+    if (unknown.length) throw new RunError(`The control file does not read ${unknown.map((f) => f.name).join(", ")}`);
+
+    const status = await db.transaction(async (tx) => {
+      if (db.kind === "postgres") await tx.query("SELECT pg_advisory_xact_lock($1)", [APPLY_LOCK]);
+      await writeLine(tx, runId, { seq: 0, level: "info", action: "run", message: `START: ${new Date().toISOString()}` });
+      const definitions = await loadGroupDefinitions(tx);
+      lookups.inner = await loadLookups(tx, control.instructions.needs, titleMappingTypes(control));
+
+      const stats = await stageRecords(tx, inputs, {
+        control,
+        knownGroups: new Set(definitions.map((d) => d.code)),
+        definitionsDigest: definitionsDigest(definitions, settings.defaultType),
+        spill,
+        progress,
+      });
+
+      progress.update({ phase: "classify", done: 0, total: stats.records });
+      let plan = await buildPlan(tx, { blockAfterAbsentRuns: settings.blockAfterAbsentRuns, onRecordError: settings.onRecordError });
+
+      progress.update({ phase: "prepare", done: 0 });
+      const changeStats = await prepareChanges(tx, {
+        control,
+        definitions,
+        knownGroups: new Set(definitions.map((d) => d.code)),
+        managedGroups: new Set(definitions.filter((d) => d.managed).map((d) => d.code)),
+        defaultType: settings.defaultType,
+        spill,
+        progress,
+      });
+      if (changeStats.lateRejects) plan = await demoteLateRejects(tx);
+      counts = countsOf(stats, plan, changeStats);
+
+      progress.update({ phase: "check" });
+      verdict = options.safety ? await options.safety({ tx, runId, counts, stats }) : null;
+      const apply = !options.dryRun && !verdict?.held;
+      if (apply) {
+        progress.update({ phase: "apply" });
+        await applyPlan(tx, runId);
+      }
+      progress.update({ phase: "events" });
+      const next = await writeRunEvents(tx, runId, stats.maxIdx, plan.unchanged, settings.blockAfterAbsentRuns);
+      const blocked = plan.block;
+      if (blocked) await writeLine(tx, runId, { seq: next, level: "info", action: "block", message: `Blocked ${blocked} users` });
+      if (!apply) {
+        const why = options.dryRun ? "Dry run: nothing was applied" : "Held by safety checks: nothing was applied";
+        await writeLine(tx, runId, { seq: next + 1, level: "warn", action: "run", message: why });
+      }
+      await writeLine(tx, runId, { seq: next + 2, level: "info", action: "run", message: `END: ${new Date().toISOString()}` });
+      const [{ errors }] = (await tx.query<{ errors: number }>(
+        "SELECT count(*)::int AS errors FROM run_events WHERE run_id = $1 AND level = 'error'",
+        [runId],
+      )) as [{ errors: number }];
+      counts.errors = errors;
+      const status: RunStatus = options.dryRun ? "dry-run" : verdict?.held ? "held" : "complete";
+      await tx.query(
+        `UPDATE runs SET status = $2, counts = $3::text::jsonb, error_count = $4, safety = $5::text::jsonb, dry_run = $6,
+           applied_at = CASE WHEN $2 = 'complete' THEN now() ELSE applied_at END, finished_at = now(), duration_ms = $7
+         WHERE id = $1`,
+        [runId, status, JSON.stringify(counts), errors, verdict ? JSON.stringify(verdict) : null, options.dryRun === true, Math.round(performance.now() - started)],
+      );
+      return status;
+    });
+    progress.update({ phase: "maintain" });
+    await db.maintain();
+    progress.update({ phase: "done" });
+    const finalCounts = counts as RunCounts | null;
+    return {
+      runId,
+      status,
+      counts: finalCounts,
+      errorCount: finalCounts?.errors ?? 0,
+      message: null,
+      safety: verdict,
+      durationMs: Math.round(performance.now() - started),
+      timings: progress.state.timings,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await markFailed(store, runId, message, Math.round(performance.now() - started));
+    return { runId, status: "failure", counts: null, errorCount: 1, message, safety: null, durationMs: Math.round(performance.now() - started), timings: progress.state.timings };
+  } finally {
+    spill.dispose();
+  }
+}
+
+/** A run that failed: nothing of it was applied; its log says why. */
+export async function markFailed(store: Store, runId: number, message: string, durationMs: number | null = null): Promise<void> {
+  await store.db.transaction(async (tx) => {
+    await tx.query("DELETE FROM run_events WHERE run_id = $1", [runId]);
+    await writeLine(tx, runId, { seq: 0, level: "error", action: "run", message: `EXCEPTION: Error during sync: ${message}` });
+    await writeLine(tx, runId, { seq: 1, level: "info", action: "run", message: "Nothing was applied: the store is as it was before this run." });
+    await tx.query(
+      "UPDATE runs SET status = 'failure', message = $2, error_count = 1, finished_at = now(), duration_ms = $3 WHERE id = $1",
+      [runId, message, durationMs],
+    );
+  });
+}
+
+/** Records that passed pass 1 but failed against the stored profile are rejects after all. */
+async function demoteLateRejects(tx: Sql): Promise<PlanCounts> {
+  await tx.exec(
+    `UPDATE plan p SET action = 'reject', reason = 'record' FROM changes c
+     WHERE c.idx = p.idx AND c.action = 'reject' AND p.action IN ('create', 'update', 'unblock')`,
+  );
+  return countPlan(tx);
+}
+
+function countsOf(stats: StageStats, plan: PlanCounts, changes: ChangeStats): RunCounts {
+  return {
+    records: stats.records,
+    create: plan.create,
+    update: plan.update,
+    unblock: plan.unblock,
+    unchanged: plan.unchanged,
+    block: plan.block,
+    pendingLeaver: plan["pending-leaver"],
+    reject: plan.reject + stats.duplicates + stats.noUsername,
+    duplicates: stats.duplicates,
+    noUsername: stats.noUsername,
+    collisions: plan.collisions,
+    groupsAdded: changes.groupsAdded,
+    groupsRemoved: changes.groupsRemoved,
+    errors: 0,
+    files: stats.files,
+  };
+}
+
+export { seqAfterRecords };

@@ -1,0 +1,55 @@
+// One small interface over the two databases usersync runs on: PGlite (embedded, the default)
+// and PostgreSQL (postgres.js). Drizzle covers typed queries; this covers what Drizzle does not:
+// raw set-based SQL, COPY, and transactions that both can share.
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import type * as tables from "../../schema/tables.ts";
+
+export type Row = Record<string, unknown>;
+
+/** A connection or a transaction: everything the engine needs to talk to the database. */
+export interface Sql {
+  /** One statement with $1… parameters. Pass JSON as text and cast (`$1::text::jsonb`): both drivers then agree. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements, no parameters. */
+  exec(text: string): Promise<void>;
+  /**
+   * COPY rows into a table, in PostgreSQL's text format (one line per row, tab-separated, `\N` for null;
+   * use `copyField()` to escape values). Lines may come from a generator, so nothing is held whole.
+   */
+  copyIn(table: string, columns: readonly string[], lines: AsyncIterable<string> | Iterable<string>): Promise<number>;
+}
+
+export interface Database extends Sql {
+  readonly kind: "pglite" | "postgres";
+  /** Human description without secrets: "PGlite in ./data/pg" or "PostgreSQL at host:port/db". */
+  readonly description: string;
+  readonly orm: PgDatabase<any, typeof tables>;
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Housekeeping after a run: PGlite never checkpoints or vacuums by itself (toolchain.md §9). */
+  maintain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Escape one value for COPY text format. */
+export function copyField(value: string | number | bigint | boolean | null | undefined): string {
+  if (value === null || value === undefined) return "\\N";
+  if (typeof value !== "string") return String(value);
+  if (!/[\\\t\n\r]/.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+}
+
+/** Group lines into chunks of about `bytes` characters, to send COPY data in bounded pieces. */
+export async function* chunkLines(lines: AsyncIterable<string> | Iterable<string>, bytes = 1 << 20): AsyncGenerator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for await (const line of lines as AsyncIterable<string>) {
+    parts.push(line);
+    size += line.length + 1;
+    if (size >= bytes) {
+      yield parts.join("\n") + "\n";
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length) yield parts.join("\n") + "\n";
+}

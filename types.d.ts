@@ -1,0 +1,5 @@
+// Asset imports used to embed files into the compiled binary (toolchain.md §5).
+declare module "*.wasm" { const path: string; export default path; }
+declare module "*.data" { const path: string; export default path; }
+declare module "*.tar.gz" { const path: string; export default path; }
+declare module "*.sql" { const text: string; export default text; }
