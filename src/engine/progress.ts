@@ -23,6 +23,17 @@ export interface Progress {
   readonly state: ProgressState;
 }
 
+/**
+ * Fault injection for crash-safety tests: with USERSYNC_FAULT_PAUSE=<phase>, the process announces
+ * "usersync-fault-pause <phase>" on stderr when the run reaches that phase and then stops there for
+ * a minute, so a test can kill it at a known point inside the apply transaction. No effect unless set.
+ */
+function faultPause(phase: Phase): void {
+  if (process.env.USERSYNC_FAULT_PAUSE !== phase) return;
+  process.stderr.write(`usersync-fault-pause ${phase}\n`);
+  Bun.sleepSync(60_000);
+}
+
 /** Tracks progress and calls `listener` at most every `intervalMs` (and at every phase change). */
 export function createProgress(runId: number, listener?: (state: ProgressState) => void, intervalMs = 250): Progress {
   const now = performance.now();
@@ -34,6 +45,7 @@ export function createProgress(runId: number, listener?: (state: ProgressState) 
       const t = performance.now();
       const phaseChanged = update.phase !== state.phase;
       if (phaseChanged) {
+        faultPause(update.phase);
         state.timings[state.phase] = (state.timings[state.phase] ?? 0) + (t - state.phaseStartedAt) / 1000;
         state.phaseStartedAt = t;
         state.done = 0;

@@ -25,6 +25,8 @@ export interface Database extends Sql {
   readonly description: string;
   readonly orm: PgDatabase<any, typeof tables>;
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** PGlite only: the whole data folder as a gzipped tarball (a template for fast new databases). */
+  dumpDataDir?(): Promise<Blob>;
   /** Housekeeping after a run: PGlite never checkpoints or vacuums by itself (toolchain.md §9). */
   maintain(): Promise<void>;
   close(): Promise<void>;

@@ -24,11 +24,13 @@ export interface StoreOptions {
   dataDir: string;
   databaseUrl: string | null;
   filesDir: string;
+  /** PGlite: start a new database from this template rather than initdb. */
+  pgliteTemplate?: Blob | null;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   mkdirSync(options.dataDir, { recursive: true });
-  const db = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir);
+  const db = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir, { template: options.pgliteTemplate });
   try {
     await migrate(db);
   } catch (error) {

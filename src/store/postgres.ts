@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import * as tables from "../../schema/tables.ts";
-import { chunkLines, type Database, type Row, type Sql } from "./db.ts";
+import { chunkLines, type Database, type Sql } from "./db.ts";
 
 type Client = postgres.Sql | postgres.TransactionSql;
 
