@@ -209,3 +209,16 @@ export function feedGroups() {
     ...EXTRA_GROUPS.map((code) => ({ code, managed: true })),
   ];
 }
+
+/** The same users as one JSON array with a `username` key, one record per line: the floor's input. */
+export async function writeFlatJson(path: string, users: Iterable<FeedUser>): Promise<void> {
+  const w = Bun.file(path).writer();
+  w.write("[\n");
+  let first = true;
+  for (const { id, ...rest } of users) {
+    w.write(`${first ? "" : ",\n"}${JSON.stringify({ username: id, ...rest })}`);
+    first = false;
+  }
+  w.write("\n]\n");
+  await w.end();
+}

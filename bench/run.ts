@@ -1,0 +1,179 @@
+// The benchmark (issue 9): `make bench` or `bun bench/run.ts [--sizes 10k,100k,1m] [--pglite-max 100k] [--out FILE]`.
+//
+// For each size it generates a feed (3 files, JSON + TSV) and day-2 variants at 1 % and 5 % churn,
+// measures the FLOOR on PostgreSQL (bench/floor.ts: parse + hash + COPY + one set-based statement),
+// then runs usersync's scenarios on PostgreSQL and on PGlite, each scenario in its own process:
+// initial load, unchanged rerun, day 2 at 1 %, day 2 at 5 %. Results — wall time, records/s, peak
+// RSS, time per phase, and the ratio to the floor — go to stdout and docs/PERFORMANCE.md.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { feedControl, feedGroups, nextDay, population, writeFeed, writeFlatJson, type Churn } from "./feed.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const BUN = process.execPath;
+const PG_ADMIN = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    sizes: { type: "string", default: "10k,100k,1m" },
+    "pglite-max": { type: "string", default: "100k" },
+    out: { type: "string", default: join(ROOT, "docs", "PERFORMANCE.md") },
+    backends: { type: "string", default: "postgres,pglite" },
+    "no-write": { type: "boolean" },
+  },
+});
+
+function parseSize(s: string): number {
+  const m = /^(\d+)(k|m)?$/i.exec(s.trim());
+  if (!m) throw new Error(`bad size ${s}`);
+  return Number(m[1]) * (m[2]?.toLowerCase() === "m" ? 1_000_000 : m[2] ? 1000 : 1);
+}
+const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
+
+/** P % churn as the floor measured it: one fifth removed, one fifth added, three fifths changed. */
+function churn(n: number, percent: number): Churn {
+  const total = Math.round((n * percent) / 100);
+  const removed = Math.round(total / 5);
+  return { removed, added: removed, changed: total - 2 * removed };
+}
+
+const FEEDS = join(import.meta.dir, "feeds");
+
+async function feedsFor(n: number) {
+  const dir = join(FEEDS, label(n));
+  const done = join(dir, ".complete");
+  const paths = {
+    day1: join(dir, "day1"),
+    churn1: join(dir, "day2-1pc"),
+    churn5: join(dir, "day2-5pc"),
+    floor1: join(dir, "floor-day1.json"),
+    floor5: join(dir, "floor-day2-5pc.json"),
+  };
+  if (!existsSync(done)) {
+    console.log(`generating feeds for ${label(n)} users…`);
+    await writeFeed(paths.day1, population(n));
+    await writeFeed(paths.churn1, nextDay(n, churn(n, 1), 11));
+    await writeFeed(paths.churn5, nextDay(n, churn(n, 5), 55));
+    await writeFlatJson(paths.floor1, population(n));
+    await writeFlatJson(paths.floor5, nextDay(n, churn(n, 5), 55));
+    writeFileSync(done, new Date().toISOString());
+  }
+  const files = (day: string) => ({ staff: join(day, "staff.json"), students: join(day, "students.tsv"), others: join(day, "others.json") });
+  return { ...paths, files };
+}
+
+async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `usersync_bench_${process.pid}_${Date.now() % 100000}`;
+  const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function child(args: string[]): Promise<any> {
+  const proc = Bun.spawn([BUN, ...args], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(proc.stdout).text();
+  const code = await proc.exited;
+  if (code !== 0) throw new Error(`${args.join(" ")} exited with ${code}: ${out}`);
+  return JSON.parse(out.trim().split("\n").pop()!);
+}
+
+interface Result {
+  backend: string;
+  size: number;
+  scenario: string;
+  seconds: number;
+  records: number;
+  peakRssMB: number;
+  timings: Record<string, number>;
+  counts: Record<string, number>;
+  floor: number;
+}
+
+const results: Result[] = [];
+const floors: { size: number; seconds: number; phases: Record<string, number> }[] = [];
+const controlPath = join(FEEDS, "control.json");
+mkdirSync(FEEDS, { recursive: true });
+writeFileSync(controlPath, feedControl());
+const groups = feedGroups();
+const sizes = values.sizes!.split(",").map(parseSize);
+const pgliteMax = parseSize(values["pglite-max"]!);
+const backends = values.backends!.split(",");
+
+for (const n of sizes) {
+  const feeds = await feedsFor(n);
+  const floor = await withDatabase((url) => child(["bench/floor.ts", url, feeds.floor1, feeds.floor5]));
+  floors.push({ size: n, seconds: floor.seconds, phases: floor.phases });
+  console.log(`floor ${label(n)}: ${floor.seconds.toFixed(2)} s`);
+  for (const backend of backends) {
+    if (backend === "pglite" && n > pgliteMax) continue;
+    const run = async (url: string | null) => {
+      const dataDir = join(import.meta.dir, "out", `${backend}-${label(n)}`);
+      rmSync(dataDir, { recursive: true, force: true });
+      mkdirSync(dataDir, { recursive: true });
+      const scenario = async (name: string, day: Record<string, string>, record = true) => {
+        const r = await child(["bench/scenario.ts", JSON.stringify({ dataDir, databaseUrl: url, control: controlPath, groups, files: day })]);
+        if (r.status !== "complete") throw new Error(`${backend} ${label(n)} ${name}: ${r.status} ${r.message ?? ""}`);
+        if (!record) return;
+        const result: Result = { backend, size: n, scenario: name, seconds: r.seconds, records: r.counts.records, peakRssMB: r.peakRssMB, timings: r.timings, counts: r.counts, floor: floor.seconds };
+        results.push(result);
+        console.log(`${backend} ${label(n)} ${name}: ${r.seconds.toFixed(2)} s (${(r.seconds / floor.seconds).toFixed(2)}× floor), peak RSS ${Math.round(r.peakRssMB)} MB`);
+      };
+      await scenario("initial load", feeds.files(feeds.day1));
+      await scenario("unchanged rerun", feeds.files(feeds.day1));
+      await scenario("day 2, 1 % churn", feeds.files(feeds.churn1));
+      await scenario("back to day 1 (untimed)", feeds.files(feeds.day1), false);
+      await scenario("day 2, 5 % churn", feeds.files(feeds.churn5));
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    if (backend === "postgres") await withDatabase(run);
+    else await run(null);
+  }
+}
+
+// ---- report ----
+const fmt = (s: number | undefined) => (s === undefined ? "" : s.toFixed(2));
+const rows = results.map((r) => {
+  const t = r.timings;
+  return `| ${r.backend} | ${label(r.size)} | ${r.scenario} | ${fmt(r.seconds)} | ${Math.round(r.records / r.seconds).toLocaleString("en-US")} | **${(r.seconds / r.floor).toFixed(2)}×** | ${Math.round(r.peakRssMB)} | ${fmt(t.read)} | ${fmt(t.classify)} | ${fmt(t.prepare)} | ${fmt((t.check ?? 0) + (t.apply ?? 0))} | ${fmt(t.events)} | ${fmt(t.maintain)} |`;
+});
+const floorRows = floors.map((f) => `| ${label(f.size)} | ${fmt(f.seconds)} | ${Object.entries(f.phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")} |`);
+const machine = `${(await Bun.file("/proc/cpuinfo").text()).match(/model name\s*:\s*(.*)/)?.[1] ?? "?"}, ${navigator.hardwareConcurrency} cores`;
+const report = `# Performance
+
+Measured by \`make bench\` (\`bun bench/run.ts --sizes ${values.sizes}\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.
+Every figure comes from one run; expect ±20 % between runs on a shared machine, which is why results are given as
+**ratios to the floor** measured in the same run.
+
+**The floor** (bench/floor.ts) is the raw ingredients of a reconcile on this machine: read and JSON.parse the day-2
+file (5 % churn, one JSON file), hash each record, COPY (username, digest), classify with one full join, COPY the data
+of the changed rows, apply insert/update/mark-missing, commit — on PostgreSQL. It does nothing else a real run does.
+
+| users | floor (s) | phases (s) |
+|---|---|---|
+${floorRows.join("\n")}
+
+**usersync** runs everything a real run does, in one transaction: the control file's mapping, users + groups + profile
+objects + ledger + per-user history + the run's log, with before-images for undo. Each scenario runs in its own process
+(peak RSS is that process's). Phases (s): read = read, transform, digest and stage every record; classify = the plan;
+prepare = transform the changed users against their stored profiles; apply = the set-based writes (and the safety
+check); log = the run's events; tidy = CHECKPOINT + VACUUM (PGlite only).
+
+| database | users | scenario | seconds | records/s | vs floor | peak RSS (MB) | read | classify | prepare | apply | log | tidy |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join("\n")}
+
+Churn P % = P/5 % removed, P/5 % added, 3P/5 % changed (the floor's 1 / 1 / 3 at 5 %).
+PGlite is measured up to ${label(pgliteMax)} users (\`--pglite-max\`).
+`;
+console.log("\n" + report);
+if (!values["no-write"]) writeFileSync(values.out!, report);

@@ -1,0 +1,36 @@
+// One benchmark scenario in its own process, so its peak memory is its own: apply one feed to a
+// store and print one JSON line — wall time, time per phase, counts, peak RSS.
+//
+//   bun bench/scenario.ts '{"dataDir":…,"databaseUrl":…,"control":…,"groups":[…],"files":{"staff":"…"}}'
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRunFromFiles } from "../src/batch/index.ts";
+import { loadControl } from "../src/control/index.ts";
+import { applyConfigGroups, executeRun, type EngineSettings } from "../src/engine/index.ts";
+import { openStore } from "../src/store/index.ts";
+
+interface ScenarioInput {
+  dataDir: string;
+  databaseUrl: string | null;
+  control: string;
+  groups: { code: string; managed?: boolean; profileType?: string; pastProfileType?: string }[];
+  files: Record<string, string>;
+}
+
+function peakRssMB(): number {
+  const status = readFileSync("/proc/self/status", "utf8");
+  return Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+const input = JSON.parse(process.argv[2]!) as ScenarioInput;
+const settings: EngineSettings = { defaultType: "std:type:person", profileAttributes: [], userTags: [], onRecordError: "keep", blockAfterAbsentRuns: 1 };
+const store = await openStore({ dataDir: input.dataDir, databaseUrl: input.databaseUrl, filesDir: join(input.dataDir, "files") });
+await applyConfigGroups(store.db, input.groups);
+const control = loadControl(readFileSync(input.control, "utf8"), settings);
+// storing the files is intake's work, not the reconcile's: untimed, as the floor's file is already on disk
+const runId = await createRunFromFiles(store, control, Object.entries(input.files).map(([name, path]) => ({ name, path })), { source: "bench" });
+const started = performance.now();
+const outcome = await executeRun(store, runId, { settings });
+const seconds = (performance.now() - started) / 1000;
+await store.close();
+console.log(JSON.stringify({ status: outcome.status, message: outcome.message, seconds, timings: outcome.timings, counts: outcome.counts, peakRssMB: peakRssMB() }));
