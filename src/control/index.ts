@@ -51,11 +51,16 @@ export interface Control {
   /** The upload names a run must have: the files' names plus `_control`, sorted (reference §5.3). */
   expectedFiles: string[];
   instructions: CompiledInstructions;
+  /** Things that do not stop the file from working but probably do not do what its author meant. */
+  warnings: Problem[];
   transform(record: unknown, profileBase?: import("./profile-draft.ts").Attributes | null): TransformResult;
 }
 
 export class ControlFileError extends Error {
-  constructor(readonly problems: Problem[]) {
+  constructor(
+    readonly problems: Problem[],
+    readonly warnings: Problem[] = [],
+  ) {
     super(`The control file is not valid:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
     this.name = "ControlFileError";
   }
@@ -73,8 +78,8 @@ export function expectedFilesOf(control: Pick<ControlFile, "files">): string[] {
 export function loadControl(text: string, options: ControlOptions = {}): Control {
   const env = compileEnvironment(options);
   const result = checkControlText(text, env);
-  if (!result.ok) throw new ControlFileError(result.problems);
-  const { control, compiled } = result;
+  if (!result.ok) throw new ControlFileError(result.problems, result.warnings);
+  const { control, compiled, warnings } = result;
   return {
     text,
     digest: sha256Hex(text),
@@ -83,6 +88,7 @@ export function loadControl(text: string, options: ControlOptions = {}): Control
     files: control.files,
     expectedFiles: expectedFilesOf(control),
     instructions: compiled,
+    warnings,
     transform: compiled.transform,
   };
 }
