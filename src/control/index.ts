@@ -12,6 +12,18 @@ export { DEFAULT_PROFILE_ATTRIBUTES, profileAttributes, USER_SYNC_MODEL, userSyn
 export { ProfileDraft, type Attributes } from "./profile-draft.ts";
 export { READERS, ReaderError, type ByteSource, type RecordBatch, type Reader } from "./readers/index.ts";
 export { personNameText } from "./values.ts";
+export { typedValueText, type DescribeRef } from "./display.ts";
+export {
+  tryRecords,
+  type FinishedRecord,
+  type RecordError,
+  type TriedFile,
+  type TriedRecord,
+  type TriedStatus,
+  type TryInput,
+  type TryOptions,
+  type TryResult,
+} from "./try-records.ts";
 export { checkControl, checkControlText, FEED_NAME, formatProblem } from "./validate.ts";
 export type { ControlFile, FileSpec, Model, TypedValue } from "./types.ts";
 
