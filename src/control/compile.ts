@@ -75,6 +75,14 @@ type Step = (run: RecordRun, context: unknown) => void;
 
 const ASSIGNING_ACTIONS = new Set(["field", "field-structured", "set-value"]);
 
+/** Actions that Haplo's documentation names but its code does not have. */
+const RENAMED_ACTIONS: Record<string, string> = {
+  "add-value": 'add-value is now set-value; add "multivalue": true to add to a list rather than replace it',
+  "set-attribute-group": "set-attribute-group is documented by Haplo but was never part of its data import code",
+  "if-exists-value": "use if-exists, or if-value-one-of",
+  "value-map": "use mapInputValue on the instruction",
+};
+
 function valueAt(context: unknown, source: string): unknown {
   return context !== null && typeof context === "object" ? (context as Record<string, unknown>)[source] : undefined;
 }
@@ -260,7 +268,8 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     const action = instr.action ?? "field";
     const required = typeof action === "string" ? ACTIONS[action] : undefined;
     if (!required) {
-      problem(path, `Unknown action in instruction: ${String(action)}`);
+      const hint = RENAMED_ACTIONS[String(action)];
+      problem(path, `Unknown action in instruction: ${String(action)}${hint ? ` (${hint})` : ""}`);
       return null;
     }
     const missing = required.filter((p) => !Object.hasOwn(instr, p));

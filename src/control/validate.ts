@@ -112,7 +112,7 @@ export function checkControl(value: unknown, env: CompileEnvironment): ControlCh
       const path = `files.${name}`;
       if (!FEED_NAME.test(name)) error(path, `File name ${name} can't be uploaded: use only letters, digits, _ and -`);
       if (name === "DEFAULT" && env.model.name === "haplo:user-sync")
-        error(path, "A user sync must name every file; a DEFAULT entry would wait for an upload named DEFAULT");
+        warning(path, "In a user sync DEFAULT is only a file name: a run waits for an upload named DEFAULT (name the file after what it holds, e.g. staff)");
       if (name === "_control") error(path, "_control is the name of the control file itself");
       if (spec === null || typeof spec !== "object" || Array.isArray(spec)) continue; // a shape error above
       const fileSpec = spec as ControlFile["files"][string];

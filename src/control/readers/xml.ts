@@ -103,6 +103,8 @@ function makeReader(mode: Mode) {
     let sawRoot = false;
     let row: Record<string, string> | null = null;
     let rowLine = 0;
+    /** inside a record element, from its start tag's "<" (its attributes count towards its size) */
+    let inRecord = false;
     let field: string | null = null;
     let fieldText: string[] = [];
     let recordCount = 0;
@@ -113,10 +115,14 @@ function makeReader(mode: Mode) {
 
     parser.on("error", (error) => {
       const message = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, "").replace(/\.$/, "");
-      throw new ReaderError(`The XML is not well-formed: ${message}`, parser.line, row ? recordCount + 1 : undefined);
+      const hint = message === "undefined entity" ? " (only &amp; &lt; &gt; &quot; &apos; and character references are read: entities a DTD defines never are)" : "";
+      throw new ReaderError(`The XML is not well-formed: ${message}${hint}`, parser.line, inRecord ? recordCount + 1 : undefined);
     });
     parser.on("opentagstart", () => {
-      if (depth + 1 === recordDepth) rowLine = parser.line;
+      if (depth + 1 === recordDepth) {
+        rowLine = parser.line;
+        inRecord = true;
+      }
     });
     parser.on("opentag", (tag: SaxesTagNS) => {
       depth++;
@@ -145,6 +151,7 @@ function makeReader(mode: Mode) {
         lines.push(rowLine);
         recordCount++;
         row = null;
+        inRecord = false;
         sinceRecord = 0;
       }
       depth--;
@@ -156,12 +163,9 @@ function makeReader(mode: Mode) {
       sinceRecord += chunk.length;
       parser.write(chunk);
       if (sinceRecord > limits.maxRecordChars) {
-        const what = row ? `Record ${recordCount + 1} is larger than` : `More than`;
-        throw new ReaderError(
-          `${what} ${limits.maxRecordChars} characters${row ? "" : " of XML without a complete record"}`,
-          row ? rowLine : parser.line,
-          row ? recordCount + 1 : undefined,
-        );
+        throw inRecord
+          ? new ReaderError(`Record ${recordCount + 1} is larger than ${limits.maxRecordChars} characters`, rowLine, recordCount + 1)
+          : new ReaderError(`More than ${limits.maxRecordChars} characters of XML without a complete record`, parser.line);
       }
       if (records.length >= BATCH_SIZE) {
         yield { records, lines };
