@@ -8,6 +8,7 @@ import { ACTIONS, optionsWithoutEffect, unknownProperties } from "./instruction-
 import { ProfileDraft, type Attributes } from "./profile-draft.ts";
 import { SetupError, valueConverter, type Converter, type Report } from "./values.ts";
 import type { ControlFile, DestinationDef, Instruction, Model, NameDef, TypedValue } from "./types.ts";
+import { textOf } from "./text.ts";
 
 export { ACTIONS } from "./instruction-checks.ts";
 
@@ -83,12 +84,13 @@ const RENAMED_ACTIONS: Record<string, string> = {
   "value-map": "use mapInputValue on the instruction",
 };
 
+/** The context's own value for `source` (never an inherited one such as "constructor"). */
 function valueAt(context: unknown, source: string): unknown {
-  return context !== null && typeof context === "object" ? (context as Record<string, unknown>)[source] : undefined;
+  return context !== null && typeof context === "object" && Object.hasOwn(context, source) ? (context as Record<string, unknown>)[source] : undefined;
 }
 
 function hasKey(context: unknown, source: string): boolean {
-  return context !== null && typeof context === "object" && source in context;
+  return context !== null && typeof context === "object" && Object.hasOwn(context, source);
 }
 
 /** Haplo acts on a value only when it is truthy or exactly 0: "", null, undefined and false are ignored. */
@@ -268,8 +270,8 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     const action = instr.action ?? "field";
     const required = typeof action === "string" ? ACTIONS[action] : undefined;
     if (!required) {
-      const hint = RENAMED_ACTIONS[String(action)];
-      problem(path, `Unknown action in instruction: ${String(action)}${hint ? ` (${hint})` : ""}`);
+      const hint = Object.hasOwn(RENAMED_ACTIONS, textOf(action)) ? RENAMED_ACTIONS[textOf(action)] : undefined;
+      problem(path, `Unknown action in instruction: ${textOf(action)}${hint ? ` (${hint})` : ""}`);
       return null;
     }
     const missing = required.filter((p) => !Object.hasOwn(instr, p));
@@ -279,7 +281,7 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     }
     for (const w of unknownProperties(instr, action)) warning(path, w);
     if (scope.forEach && ASSIGNING_ACTIONS.has(action)) {
-      const dest = String(instr.destination);
+      const dest = textOf(instr.destination);
       if (!dest.includes("load") && instr.multivalue !== true && !scope.forEach.loaded.has(dest))
         problem(
           path,
@@ -339,7 +341,7 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
       case "field-structured": {
         const structured = typeof instr.structured === "string" ? model.destinations.get(instr.structured) : undefined;
         const isStructured = structured?.pseudo === true && structured.name.startsWith("value:");
-        if (!isStructured) problem(path, `Unknown structured value destination in field-structured: ${String(instr.structured)}`);
+        if (!isStructured) problem(path, `Unknown structured value destination in field-structured: ${textOf(instr.structured)}`);
         const dest = destinationOf(instr, action, path);
         const def = dest && nameOf(dest, instr, action, path);
         if (!dest || !def || !isStructured) return null;
@@ -532,7 +534,7 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     const tagData = tagsDestination && run.dictionaries.get(tagsDestination.name);
     if (tagData && Object.keys(tagData).length) {
       tags = {};
-      for (const [k, v] of Object.entries(tagData)) if (v !== undefined && v !== null) tags[k] = String(v);
+      for (const [k, v] of Object.entries(tagData)) if (v !== undefined && v !== null) tags[k] = textOf(v);
     }
     return { complete, errors: run.errors, user: run.user, tags, profile: run.profile };
   };

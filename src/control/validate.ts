@@ -10,6 +10,7 @@ import { compileInstructions, type CompileEnvironment, type CompiledInstructions
 import { isDocumentation } from "./instruction-checks.ts";
 import { READERS } from "./readers/index.ts";
 import type { ControlFile } from "./types.ts";
+import { textOf } from "./text.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateShape = ajv.compile(controlSchema);
@@ -71,7 +72,7 @@ export function checkControl(value: unknown, env: CompileEnvironment): ControlCh
 
   // 2. model
   if (!("model" in control)) error("", "Control file does not specify model in the model property");
-  else if (control.model !== env.model.name) error("model", `Model not implemented: ${String(control.model)}`);
+  else if (control.model !== env.model.name) error("model", `Model not implemented: ${textOf(control.model)}`);
 
   // shape: wrong JSON types where the semantic checks below would not say it better
   if (!validateShape(control)) {
@@ -122,7 +123,7 @@ export function checkControl(value: unknown, env: CompileEnvironment): ControlCh
       }
       const reader = typeof fileSpec.read === "string" ? READERS[fileSpec.read] : undefined;
       if (!reader) {
-        error(`${path}.read`, `Unknown reader for file ${name}: ${String(fileSpec.read)} (readers: ${Object.keys(READERS).join(", ")})`);
+        error(`${path}.read`, `Unknown reader for file ${name}: ${textOf(fileSpec.read)} (readers: ${Object.keys(READERS).join(", ")})`);
         continue;
       }
       for (const message of reader.checkSpec(fileSpec)) error(path, message);
@@ -154,7 +155,7 @@ export function checkControl(value: unknown, env: CompileEnvironment): ControlCh
   }
 
   if (control.recordProcessor !== undefined)
-    error("recordProcessor", `Unknown record processor specified in recordProcessor property: ${String(control.recordProcessor)}`);
+    error("recordProcessor", `Unknown record processor specified in recordProcessor property: ${textOf(control.recordProcessor)}`);
 
   const unique = dedupe(problems);
   const errors = unique.filter((p) => p.severity !== "warning");

@@ -7,6 +7,7 @@ import { compileDateFormat } from "./dates.ts";
 import type { FilterFunction, Lookups } from "./filters.ts";
 import { Ref } from "./ref.ts";
 import type { Instruction, MappingSpec, NameDef } from "./types.ts";
+import { textOf } from "./text.ts";
 
 /** Reports a problem with the current record's value; the record carries on (Haplo semantics). */
 export type Report = (message: string) => void;
@@ -50,7 +51,7 @@ function structuredParts(value: Record<string, unknown>, parts: readonly string[
   const out: Record<string, string> = {};
   for (const p of parts) {
     const v = value[p];
-    if (v !== undefined && v !== null && v !== "") out[p] = String(v);
+    if (v !== undefined && v !== null && v !== "") out[p] = textOf(v);
   }
   return out;
 }
@@ -67,7 +68,7 @@ export class SetupError extends Error {}
 
 /** A value as it reads in an error message: text as it is, anything else as JSON. */
 function shown(v: unknown): string {
-  return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+  return typeof v === "string" ? v : (JSON.stringify(v) ?? textOf(v));
 }
 
 /** Types that need options to be given, and the options each type reads. */
@@ -125,7 +126,7 @@ export function typeTransformer(def: NameDef, ctx: TypeContext): Converter {
     case "integer":
       // Haplo: parseInt, and the number must read back as the original text ("12.5" and "12abc" are not integers).
       return (v, report) => {
-        const original = String(v);
+        const original = textOf(v);
         const n = parseInt(original, 10);
         if (!Number.isNaN(n) && String(n) === original) return n;
         report(`Invalid integer for ${label}: ${original}`);
@@ -133,9 +134,9 @@ export function typeTransformer(def: NameDef, ctx: TypeContext): Converter {
       };
     case "number":
       return (v, report) => {
-        const n = typeof v === "number" ? v : parseFloat(String(v));
+        const n = typeof v === "number" ? v : parseFloat(textOf(v));
         if (!Number.isFinite(n)) {
-          report(`Invalid number for ${label}: ${String(v)}`);
+          report(`Invalid number for ${label}: ${textOf(v)}`);
           return undefined;
         }
         return n;
@@ -219,7 +220,10 @@ function refTransformer(_def: NameDef, ctx: TypeContext): Converter {
   const mapping = Object.hasOwn(mappings, mappingName) ? mappings[mappingName] : undefined;
   if (!mapping) throw new SetupError(`Unknown mapping: ${mappingName}`);
   const values = mapping.values ?? {};
-  const mapped = (v: unknown) => (Object.hasOwn(values, String(v)) ? values[String(v)] : undefined);
+  const mapped = (v: unknown) => {
+    const key = textOf(v);
+    return Object.hasOwn(values, key) ? values[key] : undefined;
+  };
   if (mapping.using === "behaviour") {
     return (v, report) => {
       if (v instanceof Ref) return v.id;
@@ -253,7 +257,7 @@ function refTransformer(_def: NameDef, ctx: TypeContext): Converter {
       return id;
     };
   }
-  throw new SetupError(`Mapping ${mappingName} has an unknown "using": ${String((mapping as { using: unknown }).using)}`);
+  throw new SetupError(`Mapping ${mappingName} has an unknown "using": ${textOf((mapping as { using: unknown }).using)}`);
 }
 
 /** mapInputValue → filters → type transformer, as one function. */
@@ -267,7 +271,7 @@ export function valueConverter(def: NameDef, ctx: TypeContext, filters: FilterFu
     map === undefined
       ? null
       : (v: unknown) => {
-          const key = String(v);
+          const key = textOf(v);
           if (Object.hasOwn(map, key)) return map[key];
           return hasDefault ? fallback : v;
         };
