@@ -5,12 +5,14 @@
 // Haplo has a message for a problem, the message is Haplo's.
 import { FILTERS_BY_NAME, type FilterFunction, type Lookups } from "./filters.ts";
 import { ACTIONS, optionsWithoutEffect, unknownProperties } from "./instruction-checks.ts";
-import { ProfileDraft, type Attributes } from "./profile-draft.ts";
+import type { Attributes } from "./profile-draft.ts";
+import { recordTransform, runList, type RecordRun, type Step, type TransformResult } from "./record.ts";
 import { SetupError, valueConverter, type Converter, type Report } from "./values.ts";
-import type { ControlFile, DestinationDef, Instruction, Model, NameDef, TypedValue } from "./types.ts";
 import { textOf } from "./text.ts";
+import type { ControlFile, DestinationDef, Instruction, Model, NameDef, TypedValue } from "./types.ts";
 
 export { ACTIONS } from "./instruction-checks.ts";
+export type { TransformResult } from "./record.ts";
 
 export interface Problem {
   /** JSON path of what the problem is about, e.g. instructions[4].then[0]; "" for the whole file */
@@ -18,18 +20,6 @@ export interface Problem {
   message: string;
   /** A warning does not stop the control file from being used; an error (the default) does. */
   severity?: "warning";
-}
-
-export interface TransformResult {
-  /** false when the record was aborted or misses required values: it must not be applied. */
-  complete: boolean;
-  /** Problems with this record, in order (without the record identifier). */
-  errors: string[];
-  /** The `user` destination: username, title, nameFirst, nameLast, email, groups. */
-  user: Record<string, unknown>;
-  /** The `user:tags` destination as strings, or null when no tag was set. */
-  tags: Record<string, string> | null;
-  profile: ProfileDraft;
 }
 
 export interface CompiledInstructions {
@@ -52,27 +42,6 @@ export interface CompileEnvironment {
   /** Known qualifier codes; a qualifier outside this set is a problem. */
   qualifiers: ReadonlySet<string>;
 }
-
-/** Per-record state while the instructions run. */
-class RecordRun {
-  readonly user: Record<string, unknown> = {};
-  readonly dictionaries = new Map<string, Record<string, unknown>>();
-  readonly errors: string[] = [];
-  aborted = false;
-  constructor(readonly profile: ProfileDraft) {
-    this.dictionaries.set("user", this.user);
-  }
-  readonly report: Report = (message) => {
-    this.errors.push(message);
-  };
-  dictionary(name: string): Record<string, unknown> {
-    let d = this.dictionaries.get(name);
-    if (!d) this.dictionaries.set(name, (d = {}));
-    return d;
-  }
-}
-
-type Step = (run: RecordRun, context: unknown) => void;
 
 const ASSIGNING_ACTIONS = new Set(["field", "field-structured", "set-value"]);
 
@@ -98,9 +67,6 @@ function present(v: unknown): boolean {
   return !!v || v === 0;
 }
 
-function runList(steps: Step[], run: RecordRun, context: unknown) {
-  for (let i = 0; i < steps.length && !run.aborted; i++) steps[i]!(run, context);
-}
 
 /**
  * Iterate like underscore's _.each: array elements, or an object's values. Unlike underscore, a
@@ -495,49 +461,7 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     );
   }
 
-  // End-of-record checks (reference §3.3): every non-pseudo dictionary that has a target or is required.
-  const endChecks = [...model.destinations.values()]
-    .filter((d) => !d.pseudo && d.kind === "dictionary")
-    .map((d) => ({
-      name: d.name,
-      optional: d.optional,
-      // Haplo sorts the names in its "Missing values" message.
-      required: [...d.names.values()].filter((n) => n.required).map((n) => n.name).sort(),
-    }));
-  const tagsDestination = model.destinations.get("user:tags");
-
-  const transform = (record: unknown, profileBase?: Attributes | null): TransformResult => {
-    const run = new RecordRun(new ProfileDraft(profileBase));
-    runList(steps, run, record);
-    let complete = !run.aborted;
-    if (complete) {
-      for (const dest of endChecks) {
-        const data = run.dictionaries.get(dest.name);
-        if (!data) {
-          if (!dest.optional) {
-            run.report(`No data set in required destination ${dest.name}`);
-            complete = false;
-          }
-          continue;
-        }
-        const missing = dest.required.filter((name) => {
-          const v = data[name];
-          return v === undefined || (Array.isArray(v) && v.length === 0);
-        });
-        if (missing.length) {
-          run.report(`Missing values in ${dest.name}: ${missing.join(", ")}`);
-          complete = false;
-        }
-      }
-    }
-    let tags: Record<string, string> | null = null;
-    const tagData = tagsDestination && run.dictionaries.get(tagsDestination.name);
-    if (tagData && Object.keys(tagData).length) {
-      tags = {};
-      for (const [k, v] of Object.entries(tagData)) if (v !== undefined && v !== null) tags[k] = textOf(v);
-    }
-    return { complete, errors: run.errors, user: run.user, tags, profile: run.profile };
-  };
+  const transform = recordTransform(model, steps);
 
   return {
     compiled: { transform, extractUsername, profileDependent, topLevelSources: [...topLevelSources], needs, mappingsUsed },

@@ -117,6 +117,23 @@ describeEachBackend("framework behaviours through the engine", GROUPS, (t) => {
     expect(profiles.map((p) => p.title)).toEqual(["Jane Smith"]);
   });
 
+  test("a set-value through a ref mapping is resolved with the run's lookups (not when the file is loaded, before they exist)", async () => {
+    await t().store.db.query("INSERT INTO objects (types, title, behaviour) VALUES ('{test:type:org}', 'Example University', 'test:org:example')");
+    const control = JSON.stringify({
+      ...JSON.parse(controlText([
+        { action: "set-value", destination: "profile", name: "std:attribute:works-for", value: "UNI", refMapping: "orgs" },
+        { action: "set-value", destination: "profile", name: "std:attribute:member-of", value: "test:org:example", filters: ["haplo:code-to-ref"] },
+      ])),
+      mapping: { orgs: { types: ["test:type:org"], using: "behaviour", values: { UNI: "test:org:example" } } },
+    });
+    const run = await applyFeed(t().store, control, { people: json([{ id: "a1", first: "A", last: "One", email: "a1@example.org" }]) });
+    expect(run.status).toBe("complete");
+    const [org] = await t().store.db.query<{ id: number }>("SELECT id FROM objects WHERE behaviour = 'test:org:example'");
+    const [profile] = await t().store.db.query<{ attributes: Record<string, unknown> }>("SELECT o.attributes FROM objects o JOIN users u ON u.profile_id = o.id");
+    expect(profile!.attributes["std:attribute:works-for"]).toEqual([{ t: "ref", v: Number(org!.id) }]);
+    expect(profile!.attributes["std:attribute:member-of"]).toEqual([{ t: "ref", v: Number(org!.id) }]);
+  });
+
   test("test_user_sync_data_import_filters: haplo:username-to-ref finds a user synced in an earlier run, and nothing for an unknown one", async () => {
     const people = [
       { id: "boss", first: "Ann", last: "Boss", email: "boss@example.org" },
