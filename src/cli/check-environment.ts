@@ -82,8 +82,11 @@ export async function openCheckEnvironment(config: Config, options: { offline: b
       store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, filesDir: config.filesDir });
       source = config.databaseUrl ? "the PostgreSQL database (DATABASE_URL)" : `the embedded database in ${config.dataDir}`;
     } catch (error) {
-      if (!(error instanceof FolderInUseError)) throw error;
-      source = `no database (${config.dataDir} is in use by a running daemon)`;
+      // check works without a database; it says why it has none
+      source =
+        error instanceof FolderInUseError
+          ? `no database (${config.dataDir} is in use by a running daemon)`
+          : `no database (it could not be opened: ${(error as Error).message})`;
     }
   }
 

@@ -186,8 +186,9 @@ async function check(
   const result = await tryRecords(
     control,
     files.map((f) => ({ name: f.name, source: f.path, spec: control.files[f.name]!, open: () => Bun.file(f.path).stream() })),
-    { limit: options.limit, normaliseUsername, finish: environment.finish },
+    { limit: options.limit, normaliseUsername, finish: environment.finish, onProgress: progressLine() },
   );
+  if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
   const ids = result.files.flatMap((f) =>
     f.shown.flatMap((r) =>
       Object.values(r.finished?.profile?.attributes ?? r.profile).flatMap((vs) => vs.filter((v) => v.t === "ref" && typeof v.v === "number").map((v) => v.v as number)),
@@ -213,6 +214,18 @@ async function check(
   if (missing.length) console.log(`Not given (a run needs them too): ${missing.join(", ")}`);
   printTry(result, describe, options.limit);
   return code;
+}
+
+/** On a terminal, a "reading staff: 120,000 records" line while large files are read. */
+function progressLine(): ((file: string, records: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (file, records) => {
+    const now = performance.now();
+    if (now - last < 250) return;
+    last = now;
+    process.stderr.write(`\r\x1b[2Kreading ${file}: ${num(records)} records`);
+  };
 }
 
 function titleTypes(control: Control): string[][] {
