@@ -1,8 +1,7 @@
 // usersync control-template [--names a,b] [--multivalue c]   (a starting control file)
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
-import { userSyncModel } from "../control/index.ts";
-import { controlTemplate, TemplateError } from "../control/template.ts";
+import { controlTemplate, TemplateError, userSyncModel } from "../control/index.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 
 function list(value: string | undefined): string[] | undefined {

@@ -13,6 +13,7 @@ export { ProfileDraft, type Attributes } from "./profile-draft.ts";
 export { READERS, ReaderError, type ByteSource, type RecordBatch, type Reader, type ReaderLimits } from "./readers/index.ts";
 export { personNameText } from "./values.ts";
 export { typedValueText, type DescribeRef } from "./display.ts";
+export { controlTemplate, TemplateError, type TemplateOptions } from "./template.ts";
 export {
   tryRecords,
   type FinishedRecord,
