@@ -3,13 +3,16 @@
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
 import { applyCommand } from "./apply.ts";
+import { checkCommand } from "./check.ts";
+import { controlTemplateCommand } from "./control-template.ts";
+import { objectsCommand } from "./objects.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand];
+export const COMMANDS: Command[] = [applyCommand, checkCommand, controlTemplateCommand, objectsCommand, runsCommand, runCommand, userCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
