@@ -1,6 +1,6 @@
 // Values as a person reads them: for `usersync check`, the run log and the web UI.
 import type { TypedValue } from "./types.ts";
-import { personNameText } from "./values.ts";
+import { describeTelephone, personNameText } from "./values.ts";
 
 /** Describes a ref (an object id): its title, its behaviour… or null when nothing is known. */
 export type DescribeRef = (id: number) => string | null;
@@ -15,7 +15,7 @@ export function typedValueText(value: TypedValue, describeRef: DescribeRef = () 
   } else if (t === "person-name" && v !== null && typeof v === "object") text = personNameText(v as Record<string, unknown>);
   else if (t === "postal-address" && v !== null && typeof v === "object") text = Object.values(v as Record<string, unknown>).join(", ");
   else if (t === "telephone-number" && v !== null && typeof v === "object") {
-    const phone = v as { number: string; international?: string };
+    const phone = describeTelephone(v as { number: string; country: string });
     text = phone.international ?? phone.number;
   } else text = typeof v === "string" ? v : JSON.stringify(v);
   const type = t === "text" || t === "ref" ? "" : ` <${t}>`;

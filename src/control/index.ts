@@ -11,7 +11,7 @@ export { FILTERS, NO_LOOKUPS, type Lookups } from "./filters.ts";
 export { DEFAULT_PROFILE_ATTRIBUTES, profileAttributes, USER_SYNC_MODEL, userSyncModel, type ProfileAttribute } from "./model.ts";
 export { ProfileDraft, type Attributes } from "./profile-draft.ts";
 export { READERS, ReaderError, type ByteSource, type RecordBatch, type Reader, type ReaderLimits } from "./readers/index.ts";
-export { personNameText } from "./values.ts";
+export { describeTelephone, personNameText } from "./values.ts";
 export { typedValueText, type DescribeRef } from "./display.ts";
 export { controlTemplate, TemplateError, type TemplateOptions } from "./template.ts";
 export {

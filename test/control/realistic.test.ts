@@ -67,7 +67,7 @@ describeEachBackend("the realistic control file of §3.7", config.groups, (t) =>
       { t: "person-name", v: { first: "Augusta Ada", last: "King" }, q: "dc:qualifier:alternative" },
     ]);
     expect(ada.attributes["std:attribute:job-title"]).toEqual([{ t: "text", v: "Reader" }]);
-    expect(ada.attributes["std:attribute:telephone"]).toEqual([{ t: "telephone-number", v: { number: "+44 20 7946 0000", country: "GB", international: "+44 20 7946 0000" } }]);
+    expect(ada.attributes["std:attribute:telephone"]).toEqual([{ t: "telephone-number", v: { number: "+44 20 7946 0000", country: "GB" } }]);
     expect(ada.attributes["hres:attribute:research-institute"]).toEqual([{ t: "ref", v: "Chemistry" }]);
 
     // S2001 from the TSV file: no ExtraGroups, no FormalName — those instructions do nothing

@@ -1,7 +1,7 @@
 // Value conversion (reference §3.4): every data type, every filter, mappings, and the order
 // mapInputValue → filters → data type. Error messages are Haplo's ("… for input field e: …").
 import { describe, expect, test } from "bun:test";
-import { FILTERS, NO_LOOKUPS, personNameText, type ControlOptions, type Lookups } from "../../src/control/index.ts";
+import { describeTelephone, FILTERS, NO_LOOKUPS, personNameText, type ControlOptions, type Lookups } from "../../src/control/index.ts";
 import { Ref } from "../../src/control/ref.ts";
 import { control, lookups, PERSON } from "./helpers.ts";
 
@@ -66,12 +66,13 @@ describe("data types", () => {
     expect(convert("url", "://haplo.org")).toMatchObject({ values: [], errors: ["Invalid URL for input field v: ://haplo.org"] });
   });
 
-  test("telephone-number: guessed with the country, written as Haplo exports it", () => {
-    const phone = (text: string) => (convert("telephone-number", text, { country: "US" }).values[0] as { international: string }).international;
+  test("telephone-number: kept as received with its country; guessed with the country when shown, as Haplo exports it", () => {
+    const phone = (text: string) => describeTelephone(convert("telephone-number", text, { country: "US" }).values[0] as { number: string; country: string }).international;
     expect(phone("+442012345678")).toBe("+44 20 1234 5678");
     expect(phone("823 124 125")).toBe("+1 823124125");
     expect(phone("+33 5 8765 6432")).toBe("+33 5 87 65 64 32");
-    expect(convert("telephone-number", "020 7946 0000").values).toEqual([{ number: "020 7946 0000", country: "GB", international: "+44 20 7946 0000" }]);
+    expect(convert("telephone-number", "020 7946 0000").values).toEqual([{ number: "020 7946 0000", country: "GB" }]);
+    expect(describeTelephone({ number: "+33 5 8765 6432", country: "GB" })).toEqual({ number: "+33 5 8765 6432", country: "FR", international: "+33 5 87 65 64 32" });
   });
 
   test("text-paragraph, text-multiline, configuration-name and isbn keep the text with its type", () => {
