@@ -43,6 +43,7 @@ export async function listAccounts(db: Sql, configAccounts: SftpAccountConfig[])
 /** Parse authorized_keys text: one key per line; blank lines and # comments skipped. Throws naming the bad line. */
 export function parsePublicKeys(text: string, where = "the key file"): { line: string; key: ParsedKey }[] {
   const keys: { line: string; key: ParsedKey }[] = [];
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) throw new Error(`${where}: this is a PRIVATE key; give the public one (the .pub file)`);
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith("#")) return;
