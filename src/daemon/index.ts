@@ -24,7 +24,16 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const store = await openStore(config);
+  // doors first (no new uploads), then the worker (the apply in progress finishes), then the database
   const stoppers: (() => Promise<void> | void)[] = [];
+  let worker: ReturnType<typeof startWorker> | null = null;
+  let intake: ReturnType<typeof createIntake> | null = null;
+  const stopAll = async () => {
+    for (const stop of stoppers) await stop();
+    await intake?.drain();
+    await worker?.stop();
+    await store.close();
+  };
   try {
     await applyConfigGroups(store.db, config.groups);
     for (const runId of await recoverInterruptedRuns(store))
@@ -32,8 +41,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
 
     const settings = engineSettings(config);
     const safety = resolveSafetySettings(config.safety);
-    const worker = startWorker({ store, settings, safety, log: log.child({ component: "worker" }) });
-    const intake = createIntake({ store, log: log.child({ component: "intake" }), control: settings, autoApply: config.sync.autoApply, safety, onQueued: () => worker.wake() });
+    worker = startWorker({ store, settings, safety, log: log.child({ component: "worker" }) });
+    intake = createIntake({ store, log: log.child({ component: "intake" }), control: settings, autoApply: config.sync.autoApply, safety, onQueued: () => worker?.wake() });
     const throttle = new LoginThrottle({
       maxFailures: config.loginThrottle.maxFailures,
       windowMs: config.loginThrottle.windowSeconds * 1000,
@@ -79,8 +88,6 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       await watcher.ready;
       stoppers.push(() => watcher!.close());
     }
-    // the worker last: the doors close first, then the apply in progress finishes
-    stoppers.push(() => worker.stop());
 
     log.info("daemon.ready", {
       http: httpPort,
@@ -95,14 +102,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       store,
       httpPort,
       sftpPort,
-      async stop() {
-        for (const stop of stoppers) await stop();
-        await store.close();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    for (const stop of stoppers) await stop();
-    await store.close();
+    await stopAll();
     throw error;
   }
 }

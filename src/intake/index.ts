@@ -35,6 +35,8 @@ export interface Intake {
   ingestStored(upload: Upload, stored: StoredFile): Promise<AcceptedFile>;
   /** start-sync: queue the ready run (or say why not). */
   startSync(actor: string): Promise<StartResult>;
+  /** Resolves once the uploads being ingested right now are done (at shutdown, after the doors close). */
+  drain(): Promise<void>;
 }
 
 export function createIntake(options: IntakeOptions): Intake {
@@ -56,7 +58,15 @@ export function createIntake(options: IntakeOptions): Intake {
     return result;
   };
 
-  const ingestStored = async (upload: Upload, stored: StoredFile): Promise<AcceptedFile> => {
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => {});
+    return work;
+  };
+
+  const ingestStored = (upload: Upload, stored: StoredFile): Promise<AcceptedFile> => tracked(addToRun(upload, stored));
+  const addToRun = async (upload: Upload, stored: StoredFile): Promise<AcceptedFile> => {
     const fields = { via: upload.via, by: upload.by, name: upload.name, filename: upload.filename, digest: stored.digest, size: stored.size };
     let accepted: AcceptedFile;
     try {
@@ -73,6 +83,9 @@ export function createIntake(options: IntakeOptions): Intake {
   return {
     ingestStored,
     startSync,
+    async drain() {
+      await Promise.allSettled([...inFlight]);
+    },
     async ingest(upload, bytes, maxBytes) {
       let stored: StoredFile;
       try {
