@@ -18,12 +18,14 @@ export const sftpUserCommand: Command = {
 usersync sftp-user list
 usersync sftp-user disable NAME
 usersync sftp-user enable NAME
+usersync sftp-user hash-password          reads a password on stdin, prints its argon2id hash
 
 add creates the account, or adds to an existing one: --key FILE adds the OpenSSH public keys in
 FILE (an id_ed25519.pub or an authorized_keys file); --password-stdin reads a password from
 standard input (stored as an argon2id hash). Each account uploads into its own folder,
 <data>/sftp/NAME/, and sees nothing else. Accounts can also be listed in usersync.json
-(sftp.accounts), which wins over an account of the same name here.
+(sftp.accounts, with "passwordHash" from hash-password), which wins over an account of the
+same name here.
 
 With the embedded database, stop the daemon first (only one process may open it); on
 PostgreSQL changes take effect at the account's next login.`,
@@ -35,6 +37,12 @@ PostgreSQL changes take effect at the account's next login.`,
     });
     const [action, name] = positionals;
     const actor = `cli:${process.env.USER ?? "?"}`;
+    if (action === "hash-password") {
+      const password = await readStdin();
+      if (password.length < 12) throw new UsageError("The password must be at least 12 characters");
+      console.log(await Bun.password.hash(password, { algorithm: "argon2id" }));
+      return EXIT.ok;
+    }
     if (action === "list")
       return withContext(values.config, async ({ store, config }) => {
         const accounts = await listAccounts(store.db, config.sftp.accounts);
@@ -91,6 +99,6 @@ PostgreSQL changes take effect at the account's next login.`,
         console.log(`SFTP account ${name} ${action}d.`);
         return EXIT.ok;
       });
-    throw new UsageError(action ? `Unknown action "${action}"` : "Say what to do: add, list, disable or enable");
+    throw new UsageError(action ? `Unknown action "${action}"` : "Say what to do: add, list, disable, enable or hash-password");
   },
 };

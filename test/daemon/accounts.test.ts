@@ -16,8 +16,9 @@ describe("sftp-user and api-key [pglite]", () => {
   });
 
   test("accounts added with a key file or a password log in; a disabled one does not; bad input is refused", async () => {
-    const carolKey = join(site.dir, "carol_ed25519");
-    await Bun.spawn(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", carolKey]).exited;
+    // an RSA key here (alice, in usersync.json, has an ed25519 one): OpenSSH signs with rsa-sha2-512
+    const carolKey = join(site.dir, "carol_rsa");
+    await Bun.spawn(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", carolKey]).exited;
     expect((await run(["sftp-user", "add", "carol", "--key", `${carolKey}.pub`])).stdout).toContain("SFTP account carol created, 1 key(s) added.");
     expect((await run(["sftp-user", "add", "dave", "--password-stdin"], "dave's long password\n")).code).toBe(0);
     expect((await run(["sftp-user", "add", "erin", "--password-stdin"], "dave's long password\n")).code).toBe(0);
@@ -28,6 +29,10 @@ describe("sftp-user and api-key [pglite]", () => {
     expect(privateKey.stderr).toContain("this is a PRIVATE key; give the public one");
     expect((await run(["sftp-user", "add", "../x", "--password-stdin"], "long enough password"))).toMatchObject({ code: 2 });
     expect((await run(["sftp-user", "add", "gina", "--password-stdin"], "short")).stderr).toContain("at least 12 characters");
+    // a hash for an account kept in usersync.json
+    const hashed = await run(["sftp-user", "hash-password"], "a password for the config file\n");
+    expect(hashed.stdout).toStartWith("$argon2id$");
+    expect(await Bun.password.verify("a password for the config file", hashed.stdout.trim())).toBe(true);
 
     const list = await run(["sftp-user", "list"]);
     expect(list.stdout).toMatch(/alice\s+1\s+no\s+enabled\s+usersync\.json/);

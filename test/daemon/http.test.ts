@@ -72,6 +72,8 @@ describe("the HTTP upload API [pglite]", () => {
     expect(JSON.parse(staff.body).filename).toBe("staff.json");
     const students = await curl(["-F", `_ak=${site.apiKey}`, "-F", "name=students", "-F", `file=@${file("students.tsv")}`, upload]);
     expect(students.status).toBe(200);
+    // a urlencoded POST carries _ak too
+    expect((await curl(["-d", `_ak=${site.apiKey}`, `${daemon.url}/api/haplo-user-sync/start-sync`])).body).toBe("Last sync is not ready. Upload all the required files.");
   });
 
   test("bad uploads are refused with 400 and a reason, and nothing is added to the run", async () => {

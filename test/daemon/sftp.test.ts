@@ -77,6 +77,20 @@ describe("the SFTP server [pglite]", () => {
     expect(readdirSync(outside)).toEqual(["secret.txt"]);
   }, 60_000);
 
+  test("ls, mkdir, put into a folder, rm and rmdir work inside the home", async () => {
+    const sample = join(site.feedDir, "staff.json");
+    const session = await sftpBatch(
+      daemon,
+      "alice",
+      ["mkdir incoming", `put ${sample} incoming/staff.json.part`, "ls -l incoming", "rm incoming/staff.json.part", "rmdir incoming", "ls"],
+      key(),
+      site.dir,
+    );
+    expect(session.code).toBe(0);
+    expect(session.output).toMatch(/-rw-r-----\s+1 alice\s+alice\s+\d+ \w{3} [ \d]\d \d\d:\d\d staff\.json\.part/);
+    expect(existsSync(join(alice, "incoming"))).toBe(false);
+  }, 30_000);
+
   test("an unknown file name is refused with the reason in rejected/, and the run goes on", async () => {
     const bogus = join(site.dir, "bogus.json");
     writeFileSync(bogus, "[]");
@@ -153,7 +167,25 @@ describe("the SFTP server [pglite]", () => {
     expect(daemon.logs.at(-1)!.event).toBe("daemon.stopped");
 
     daemon = await site.start();
-    const second = await sftpBatch(daemon, "bob", feedBatch(site.feedDir, ["students.tsv", "others.json"]), { password: site.password }, site.dir);
+    // ssh2's own client this time, for one of the files: put under a .part name, then rename
+    await new Promise<void>((resolve, reject) => {
+      const client = new Client();
+      client.on("error", reject);
+      client.on("ready", () =>
+        client.sftp((error, sftp) => {
+          if (error) return reject(error);
+          sftp.fastPut(join(site.feedDir, "students.tsv"), "students.tsv.part", (error) => {
+            if (error) return reject(error);
+            sftp.rename("students.tsv.part", "students.tsv", (error) => {
+              client.end();
+              return error ? reject(error) : resolve();
+            });
+          });
+        }),
+      );
+      client.connect({ host: "127.0.0.1", port: daemon.sftp, username: "alice", privateKey: readFileSync(site.clientKey) });
+    });
+    const second = await sftpBatch(daemon, "bob", feedBatch(site.feedDir, ["others.json"]), { password: site.password }, site.dir);
     expect(second.code).toBe(0);
     const run = await waitForRun(daemon, site.apiKey, open.id);
     expect(run.status).toBe("complete");
