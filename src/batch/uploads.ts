@@ -15,6 +15,9 @@ import { audit } from "./audit.ts";
 import { attachFile, createRun, saveControlVersion, setCurrentControl } from "./index.ts";
 import { moveRun, OPEN_STATUSES, type RunState } from "./states.ts";
 
+/** A control file is read whole to validate it: bound it (real ones are a few kilobytes). */
+export const MAX_CONTROL_BYTES = 4 * 1024 * 1024;
+
 export type UploadVia = "sftp" | "http" | "watch" | "ui" | "cli";
 
 export interface IncomingFile {
@@ -153,6 +156,8 @@ export async function receiveFile(store: Store, file: IncomingFile, options: Rec
   const actor = `${file.via}:${file.by ?? "?"}`;
   try {
     checkFeedName(file.name);
+    if (file.name === "_control" && file.stored.size > MAX_CONTROL_BYTES)
+      throw new UploadRefused("bad-control", `File named _control is not a valid control file: it is ${file.stored.size} bytes, more than a control file's ${MAX_CONTROL_BYTES}`);
     const newControl = file.name === "_control" ? checkControlUpload(await store.files.text(file.stored.digest), options.control) : null;
     const accepted = await serialised(() => store.db.transaction((tx) => addToRun(store, tx, file, newControl)));
     await audit(store.db, {

@@ -44,6 +44,9 @@ describe("the HTTP upload API [pglite]", () => {
     // too short to be a key; and Basic credentials for another user than "haplo" are not a key
     expect((await curl(["-X", "POST", "-H", "X-Oneis-Key: short", `${daemon.url}/api/haplo-user-sync/start-sync`])).body).toBe("INVALID-API-KEY");
     expect((await curl(["-X", "POST", "-u", `admin:${site.apiKey}`, `${daemon.url}/api/haplo-user-sync/start-sync`])).body).toBe("UNAUTHORISED");
+    // only an upload may carry its key in a multipart body: anything else without a key is refused
+    expect(await curl(["-F", "x=y", `${daemon.url}/api/haplo-user-sync/start-sync`])).toEqual({ status: 403, body: "UNAUTHORISED" });
+    expect(await curl(["-F", "name=staff", `${daemon.url}/api/haplo-user-sync/upload-file`])).toEqual({ status: 403, body: "UNAUTHORISED" });
     // a multipart upload whose _ak is wrong keeps nothing
     const refused = await curl(["-F", "name=staff", "-F", "_ak=this-is-not-a-valid-key", "-F", `file=@${file("staff.json")}`, upload]);
     expect(refused).toEqual({ status: 403, body: "INVALID-API-KEY" });

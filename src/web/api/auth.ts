@@ -81,8 +81,10 @@ export function apiKeyAuth(options: { db: Sql; throttle: LoginThrottle; log: Log
       const body = await c.req.text();
       if (body.length <= 64 * 1024) key = new URLSearchParams(body).get("_ak") ?? undefined;
     }
-    // multipart without a key in the headers: the upload handler authenticates from the `_ak` field
-    if (!key && contentType.startsWith("multipart/form-data") && !options.throttle.isBlocked(address)) return next();
+    // an upload without a key in the headers: its handler authenticates from the `_ak` field
+    // before it keeps a byte of the file (and refuses the request if there is none)
+    if (!key && c.req.method === "POST" && c.req.path.endsWith("/upload-file") && contentType.startsWith("multipart/form-data") && !options.throttle.isBlocked(address))
+      return next();
     try {
       await authenticate(key);
     } catch (error) {
