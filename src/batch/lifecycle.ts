@@ -125,6 +125,8 @@ export interface RunReport {
   missingFiles: string[] | null;
   counts: Record<string, unknown>;
   errorCount: number;
+  /** This run's errors minus the previous applied run's (Haplo's report, reference §6.9); null until it has run. */
+  errorDelta: number | null;
   message: string | null;
   safety: unknown;
 }
@@ -148,6 +150,13 @@ export async function runReport(db: Sql, runId: number | "current"): Promise<Run
     [id],
   );
   const expected: string[] | null = run.expected_files ? [...run.expected_files].sort() : null;
+  const finished = ["complete", "failure", "held", "dry-run"].includes(run.status);
+  const [previous] = finished
+    ? await db.query<{ error_count: number }>(
+        "SELECT error_count FROM runs WHERE id < $1 AND status IN ('complete', 'failure') ORDER BY id DESC LIMIT 1",
+        [id],
+      )
+    : [];
   return {
     id: Number(run.id),
     status: run.status,
@@ -161,6 +170,7 @@ export async function runReport(db: Sql, runId: number | "current"): Promise<Run
     missingFiles: expected ? expected.filter((n) => !files.some((f) => f.name === n)) : null,
     counts: run.counts ?? {},
     errorCount: Number(run.error_count ?? 0),
+    errorDelta: finished ? Number(run.error_count ?? 0) - Number(previous?.error_count ?? 0) : null,
     message: run.message,
     safety: run.safety ?? null,
   };

@@ -66,6 +66,7 @@ describeEachBackend("sync runs", [{ code: "staff", managed: true }], (t) => {
     const report = await runReport(store.db, students.runId);
     expect(report!.files.map((f) => f.name)).toEqual(["_control", "staff", "students"]);
     expect(report!.status).toBe("ready");
+    expect(report!.errorDelta).toBeNull();
   });
 
   test("the control file carries over to the next run as a replaceable _control", async () => {

@@ -99,7 +99,7 @@ describe("the HTTP upload API [pglite]", () => {
     expect((await curl([...basic, "-F", "name=others", "-F", `file=@${file("others.json")}`, upload])).status).toBe(200);
     expect(await curl(["-X", "POST", ...basic, `${daemon.url}/api/haplo-user-sync/start-sync`])).toEqual({ status: 200, body: "OK. Sync queued." });
     const run = await waitForRun(daemon, site.apiKey, "current");
-    expect(run).toMatchObject({ status: "complete", errorCount: 0, missingFiles: [] });
+    expect(run).toMatchObject({ status: "complete", errorCount: 0, errorDelta: 0, missingFiles: [] });
     expect(run.counts.create).toBe(FEED_USERS);
     const byId = (await (await api(daemon, site.apiKey, `/run/${run.id}`)).json()) as RunJson;
     expect(byId.id).toBe(run.id);
