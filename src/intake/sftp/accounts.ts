@@ -15,29 +15,35 @@ export interface SftpAccount {
 
 export const ACCOUNT_NAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,63}$/;
 
+interface AccountRow {
+  name: string;
+  password_hash: string | null;
+  public_keys: string[] | null;
+  disabled: boolean;
+}
+const ROW_COLUMNS = "name, password_hash, public_keys, disabled";
+
+const fromConfig = (a: SftpAccountConfig): SftpAccount => ({
+  name: a.name,
+  passwordHash: a.passwordHash ?? null,
+  publicKeys: a.publicKeys ?? [],
+  disabled: a.disabled ?? false,
+  source: "config",
+});
+const fromRow = (r: AccountRow): SftpAccount => ({ name: r.name, passwordHash: r.password_hash, publicKeys: r.public_keys ?? [], disabled: r.disabled, source: "database" });
+
 export async function findAccount(db: Sql, configAccounts: SftpAccountConfig[], name: string): Promise<SftpAccount | null> {
-  const fromConfig = configAccounts.find((a) => a.name === name);
-  if (fromConfig)
-    return { name, passwordHash: fromConfig.passwordHash ?? null, publicKeys: fromConfig.publicKeys ?? [], disabled: fromConfig.disabled ?? false, source: "config" };
+  const configured = configAccounts.find((a) => a.name === name);
+  if (configured) return fromConfig(configured);
   if (!ACCOUNT_NAME.test(name)) return null;
-  const [row] = await db.query<{ name: string; password_hash: string | null; public_keys: string[]; disabled: boolean }>(
-    "SELECT name, password_hash, public_keys, disabled FROM sftp_accounts WHERE name = $1",
-    [name],
-  );
-  return row ? { name: row.name, passwordHash: row.password_hash, publicKeys: row.public_keys ?? [], disabled: row.disabled, source: "database" } : null;
+  const [row] = await db.query<AccountRow>(`SELECT ${ROW_COLUMNS} FROM sftp_accounts WHERE name = $1`, [name]);
+  return row ? fromRow(row) : null;
 }
 
 export async function listAccounts(db: Sql, configAccounts: SftpAccountConfig[]): Promise<SftpAccount[]> {
-  const rows = await db.query<{ name: string; password_hash: string | null; public_keys: string[]; disabled: boolean }>(
-    "SELECT name, password_hash, public_keys, disabled FROM sftp_accounts ORDER BY name",
-  );
-  const fromConfig = configAccounts.map(
-    (a): SftpAccount => ({ name: a.name, passwordHash: a.passwordHash ?? null, publicKeys: a.publicKeys ?? [], disabled: a.disabled ?? false, source: "config" }),
-  );
-  const fromDb = rows
-    .filter((r) => !configAccounts.some((a) => a.name === r.name))
-    .map((r): SftpAccount => ({ name: r.name, passwordHash: r.password_hash, publicKeys: r.public_keys ?? [], disabled: r.disabled, source: "database" }));
-  return [...fromConfig, ...fromDb].sort((a, b) => a.name.localeCompare(b.name));
+  const rows = await db.query<AccountRow>(`SELECT ${ROW_COLUMNS} FROM sftp_accounts ORDER BY name`);
+  const fromDatabase = rows.filter((r) => !configAccounts.some((a) => a.name === r.name)).map(fromRow);
+  return [...configAccounts.map(fromConfig), ...fromDatabase].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Parse authorized_keys text: one key per line; blank lines and # comments skipped. Throws naming the bad line. */

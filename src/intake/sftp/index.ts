@@ -14,7 +14,7 @@ import { loadHostKeys } from "./host-keys.ts";
 import { startSession } from "./session.ts";
 
 export { findAccount, listAccounts, parsePublicKeys, setAccountDisabled, upsertAccount, ACCOUNT_NAME, type SftpAccount } from "./accounts.ts";
-export { REJECTED_DIR } from "./session.ts";
+export { REJECTED_DIR } from "../rejected.ts";
 
 export interface SftpServerOptions {
   dataDir: string;

@@ -7,18 +7,16 @@
 // drops with a write handle open never produces an ingested file: the partial file is deleted.
 // Accepted files leave the home (they are kept in the file store); refused ones move to
 // rejected/ with NAME.error.txt beside them saying why, which the uploader can `get`.
-import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync, type Stats } from "node:fs";
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { utils, type Attributes, type SFTPWrapper } from "ssh2";
-import { feedNameOf, isIgnoredUpload, UploadRefused } from "../../batch/index.ts";
-import { FileTooLargeError } from "../../store/index.ts";
+import { feedNameOf, isIgnoredUpload } from "../../batch/index.ts";
 import type { Logger } from "../../util/log.ts";
 import type { Intake } from "../index.ts";
+import { isRefusal, moveToRejected, REJECTED_DIR } from "../rejected.ts";
 import { Jail, JailError } from "./jail.ts";
 
 const { STATUS_CODE, flagsToString } = utils.sftp;
-
-export const REJECTED_DIR = "rejected";
 
 interface FileHandle {
   kind: "file";
@@ -99,11 +97,8 @@ export function startSession(options: SessionOptions): void {
       unlinkSync(path);
       return { ok: true };
     } catch (error) {
-      if (!(error instanceof UploadRefused) && !(error instanceof FileTooLargeError)) throw error;
-      const rejected = join(jail.realHome, REJECTED_DIR);
-      mkdirSync(rejected, { recursive: true });
-      renameSync(path, join(rejected, filename));
-      writeFileSync(join(rejected, `${filename}.error.txt`), `${filename} was not accepted: ${error.message}\n`);
+      if (!isRefusal(error)) throw error;
+      moveToRejected(path, join(jail.realHome, REJECTED_DIR), error.message);
       return { ok: false, message: error.message };
     }
   };

@@ -5,31 +5,22 @@
 // beside it saying why. Files present at start are ingested too (dropped while the daemon was down).
 // Partial (`.part`, `.tmp`) and hidden files are ignored until renamed.
 import { watch, type FSWatcher } from "chokidar";
-import { createReadStream, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
-import { feedNameOf, isIgnoredUpload, UploadRefused } from "../../batch/index.ts";
-import { FileTooLargeError } from "../../store/index.ts";
+import { createReadStream, existsSync, mkdirSync, renameSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { feedNameOf, isIgnoredUpload } from "../../batch/index.ts";
 import type { Logger } from "../../util/log.ts";
 import type { Intake } from "../index.ts";
+import { freeName, isRefusal, moveToRejected, REJECTED_DIR } from "../rejected.ts";
 
 export interface FolderWatcher {
   ready: Promise<void>;
   close(): Promise<void>;
 }
 
-/** A free name in `dir` for `filename`: staff.json, then staff.1.json, staff.2.json… */
-function freeName(dir: string, filename: string): string {
-  const ext = extname(filename);
-  const stem = filename.slice(0, filename.length - ext.length);
-  let candidate = filename;
-  for (let i = 1; existsSync(join(dir, candidate)) || existsSync(join(dir, `${candidate}.error.txt`)); i++) candidate = `${stem}.${i}${ext}`;
-  return candidate;
-}
-
 export function watchFolder(options: { dir: string; intake: Intake; stabilityMs: number; maxFileBytes: number; log: Logger }): FolderWatcher {
   const { dir, intake, log } = options;
   const processed = join(dir, "processed");
-  const rejected = join(dir, "rejected");
+  const rejected = join(dir, REJECTED_DIR);
   mkdirSync(processed, { recursive: true });
   mkdirSync(rejected, { recursive: true });
 
@@ -47,13 +38,11 @@ export function watchFolder(options: { dir: string; intake: Intake; stabilityMs:
       await intake.ingest({ name: feedNameOf(filename), filename, via: "watch", by: "folder" }, createReadStream(path), options.maxFileBytes);
       renameSync(path, join(processed, freeName(processed, filename)));
     } catch (error) {
-      if (!(error instanceof UploadRefused) && !(error instanceof FileTooLargeError)) {
+      if (!isRefusal(error)) {
         log.error("watch.error", { file: filename, error });
         return; // left where it is, to be tried again when it next changes or at the next start
       }
-      const target = freeName(rejected, filename);
-      renameSync(path, join(rejected, target));
-      writeFileSync(join(rejected, `${target}.error.txt`), `${filename} was not accepted: ${error.message}\n`);
+      moveToRejected(path, rejected, error.message);
     }
   };
 
