@@ -22,6 +22,8 @@ a second signal exits at once (the apply then rolls back: nothing of it is kept)
     const { values } = parseArgs({ args: argv, options: { config: { type: "string" } } });
     const config = loadConfig(values.config);
     const log = createLogger({ level: config.log.level });
+    // A daemon logs an unexpected error and carries on serving rather than dying with it.
+    process.on("unhandledRejection", (error) => log.error("daemon.unexpected-error", { error }));
     const daemon = await startDaemon(config, log);
     await new Promise<void>((resolve) => {
       let stopping = false;

@@ -84,7 +84,8 @@ export function startSession(options: SessionOptions): void {
         if (code === "EACCES" || code === "EPERM" || code === "ELOOP") return sftp.status(reqId, STATUS_CODE.PERMISSION_DENIED, "Permission denied");
         if (code !== "EEXIST" && code !== "ENOTEMPTY" && code !== "EISDIR" && code !== "ENOTDIR") log.error("sftp.error", { account, error });
         sftp.status(reqId, STATUS_CODE.FAILURE, error instanceof Error ? error.message : "Failure");
-      });
+      })
+      .catch(() => {}); // the client went away before its answer: nobody left to tell
   };
 
   /** A complete file in the home: hand it to intake; on refusal move it to rejected/ with the reason. */

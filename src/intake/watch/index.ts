@@ -54,7 +54,11 @@ export function watchFolder(options: { dir: string; intake: Intake; stabilityMs:
       while (pending.length) {
         const controlAt = pending.findIndex((p) => feedNameOf(basename(p)) === "_control");
         const [path] = pending.splice(controlAt >= 0 ? controlAt : 0, 1);
-        await take(path!);
+        try {
+          await take(path!);
+        } catch (error) {
+          log.error("watch.error", { file: path, error }); // e.g. the folder became unwritable: the file stays put
+        }
       }
     } finally {
       working = false;
