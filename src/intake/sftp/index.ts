@@ -41,6 +41,17 @@ export function createSftpServer(options: SftpServerOptions): SftpServer {
   const { keys, created } = loadHostKeys(options.dataDir);
   for (const path of created) log.info("sftp.host-key-created", { path });
   const connections = new Set<Connection>();
+  // usersync.json is not checked by `sftp-user add`: say at start what in it cannot work
+  for (const account of options.accounts) {
+    (account.publicKeys ?? []).forEach((line, i) => {
+      try {
+        parsePublicKeys(line, `sftp.accounts "${account.name}" publicKeys[${i}]`);
+      } catch (error) {
+        log.warn("sftp.bad-account-key", { account: account.name, problem: (error as Error).message });
+      }
+    });
+    if (!account.passwordHash && !account.publicKeys?.length) log.warn("sftp.account-without-credentials", { account: account.name });
+  }
 
   const keyMatches = (account: SftpAccount, ctx: Extract<AuthContext, { method: "publickey" }>): boolean => {
     for (const line of account.publicKeys) {
