@@ -50,6 +50,8 @@ export function createSftpServer(options: SftpServerOptions): SftpServer {
         log.warn("sftp.bad-account-key", { account: account.name, problem: (error as Error).message });
       }
     });
+    if (account.passwordHash && !/^\$(argon2(id|i|d)|2[aby]?)\$/.test(account.passwordHash))
+      log.warn("sftp.bad-account-password-hash", { account: account.name, problem: "passwordHash is not an argon2 or bcrypt hash: make one with usersync sftp-user hash-password" });
     if (!account.passwordHash && !account.publicKeys?.length) log.warn("sftp.account-without-credentials", { account: account.name });
   }
 
