@@ -2,17 +2,33 @@
 // usersync: the command line. One file per subcommand; this one only dispatches.
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
+import { apiKeyCommand } from "./api-key.ts";
 import { applyCommand } from "./apply.ts";
 import { checkCommand } from "./check.ts";
 import { controlTemplateCommand } from "./control-template.ts";
 import { objectsCommand } from "./objects.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
+import { pushCommand } from "./push.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
+import { serveCommand } from "./serve.ts";
+import { sftpUserCommand } from "./sftp-user.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, checkCommand, controlTemplateCommand, objectsCommand, runsCommand, runCommand, userCommand];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  applyCommand,
+  runsCommand,
+  runCommand,
+  userCommand,
+  checkCommand,
+  controlTemplateCommand,
+  objectsCommand,
+  pushCommand,
+  sftpUserCommand,
+  apiKeyCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
