@@ -3,13 +3,17 @@
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
 import { applyCommand } from "./apply.ts";
+import { approveCommand } from "./approve.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
+import { rejectCommand } from "./reject.ts";
+import { replayCommand } from "./replay.ts";
+import { revertCommand } from "./revert.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand];
+export const COMMANDS: Command[] = [applyCommand, approveCommand, rejectCommand, revertCommand, replayCommand, runsCommand, runCommand, userCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -25,7 +29,7 @@ Environment: USERSYNC_DATA (data folder, default ./data), DATABASE_URL (PostgreS
 the embedded database), USERSYNC_HTTP_PORT, USERSYNC_SFTP_PORT, USERSYNC_WATCH_DIR, USERSYNC_LISTEN.
 
 Exit codes: 0 success; 1 a run applied with record errors; 2 failure or invalid input
-(nothing applied); 3 a run held by a safety check (nothing applied).`;
+(nothing applied); 3 a run held by a safety check (nothing applied, or only its safe part).`;
 }
 
 export async function main(argv: string[]): Promise<number> {

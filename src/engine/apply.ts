@@ -1,6 +1,7 @@
 // The apply: the plan and the prepared changes written to the store in a handful of set-based
 // statements, inside the run's one transaction. Before anything is changed, the before-images of
 // every user the run touches go to run_changes, so the run can be undone (usersync revert).
+// Rows a partial hold keeps back (plan.held, changes.held: see holdRiskyPart) are left alone.
 // Raw SQL: each statement touches up to a million rows; one round trip each.
 import type { Sql } from "../store/index.ts";
 
@@ -15,9 +16,12 @@ const SAVE_BEFORE_IMAGES = `
       'ledger', to_jsonb(l.*),
       'memberships', coalesce((SELECT jsonb_agg(to_jsonb(m.*)) FROM memberships m WHERE m.user_id = t.user_id), '[]'::jsonb))
   FROM (
-    SELECT user_id, username, action FROM changes WHERE action IN ('update', 'unblock')
+    SELECT user_id, username, action FROM changes WHERE action IN ('update', 'unblock') AND NOT held
     UNION ALL
-    SELECT user_id, username, action FROM plan WHERE action IN ('block', 'pending-leaver')
+    -- known users whose record changed only where the control file does not read: their ledger's raw digest moves on
+    SELECT user_id, username, action FROM changes WHERE action = 'unchanged' AND user_id IS NOT NULL AND raw_digest IS NOT NULL
+    UNION ALL
+    SELECT user_id, username, action FROM plan WHERE action IN ('block', 'pending-leaver') AND NOT held
     UNION ALL
     SELECT user_id, username, 'reject' FROM plan WHERE action = 'reject' AND user_id IS NOT NULL
   ) t
@@ -46,17 +50,17 @@ const UPDATE_USERS = [
      blocked_at = CASE WHEN c.action = 'unblock' THEN NULL ELSE u.blocked_at END,
      updated_at = now()
    FROM changes c
-   WHERE u.id = c.user_id AND c.action IN ('update', 'unblock') AND (c.user_changed OR c.new_object OR c.action = 'unblock')`,
+   WHERE u.id = c.user_id AND c.action IN ('update', 'unblock') AND NOT c.held AND (c.user_changed OR c.new_object OR c.action = 'unblock')`,
   `UPDATE objects o SET types = c.types, title = c.profile_title, attributes = c.attributes, version = o.version + 1, updated_at = now()
    FROM changes c
-   WHERE o.id = c.object_id AND c.action IN ('update', 'unblock') AND c.profile_changed AND NOT c.new_object`,
+   WHERE o.id = c.object_id AND c.action IN ('update', 'unblock') AND NOT c.held AND c.profile_changed AND NOT c.new_object`,
   `UPDATE sync_ledger l SET digest = c.digest, raw_digest = c.raw_digest, in_feed = true, error = false, absent_runs = 0,
      last_run_id = $1,
      state_run_id = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN $1 ELSE l.state_run_id END,
      state_reason = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN 'returned' ELSE l.state_reason END,
      updated_at = now()
    FROM changes c
-   WHERE l.user_id = c.user_id AND c.action IN ('update', 'unblock')`,
+   WHERE l.user_id = c.user_id AND c.action IN ('update', 'unblock') AND NOT c.held`,
   // a record that changed only in fields the control file does not read (or that was rejected):
   // the timeline moves on, nothing else
   `UPDATE sync_ledger l SET raw_digest = c.raw_digest FROM changes c
@@ -67,10 +71,10 @@ const UPDATE_MEMBERSHIPS = [
   `CREATE TEMP TABLE feed_groups ON COMMIT DROP AS
    SELECT c.user_id, g.id AS group_id
    FROM changes c CROSS JOIN LATERAL unnest(c.groups) AS f(code) JOIN groups g ON g.code = f.code
-   WHERE c.action IN ${APPLYING} AND (c.groups_changed OR c.action = 'create')`,
+   WHERE c.action IN ${APPLYING} AND NOT c.held AND (c.groups_changed OR c.action = 'create')`,
   // managed groups follow the feed exactly; groups the sync does not manage are never removed
   `DELETE FROM memberships m USING changes c, groups g
-   WHERE c.action IN ('update', 'unblock') AND c.groups_changed AND m.user_id = c.user_id AND g.id = m.group_id AND g.managed
+   WHERE c.action IN ('update', 'unblock') AND NOT c.held AND c.groups_changed AND m.user_id = c.user_id AND g.id = m.group_id AND g.managed
      AND NOT EXISTS (SELECT 1 FROM feed_groups f WHERE f.user_id = m.user_id AND f.group_id = m.group_id)`,
   `INSERT INTO memberships (user_id, group_id, added_by, added_run_id)
    SELECT user_id, group_id, 'sync', $1::int FROM feed_groups ON CONFLICT DO NOTHING`,
@@ -78,7 +82,7 @@ const UPDATE_MEMBERSHIPS = [
 
 const BLOCK_USERS = [
   `UPDATE users u SET active = false, blocked_by = 'sync', blocked_at = now(), updated_at = now()
-   FROM plan p WHERE p.action = 'block' AND u.id = p.user_id AND u.active`,
+   FROM plan p WHERE p.action = 'block' AND NOT p.held AND u.id = p.user_id AND u.active`,
   // the profile becomes "past": the past type of the last managed group (configuration order) they are in
   `UPDATE objects o SET types = ARRAY[b.past], version = o.version + 1, updated_at = now()
    FROM (
@@ -87,14 +91,14 @@ const BLOCK_USERS = [
         WHERE m.user_id = p.user_id AND g.managed AND coalesce(g.past_profile_type, g.profile_type) IS NOT NULL
         ORDER BY g.position DESC, g.code DESC LIMIT 1) AS past
      FROM plan p JOIN users u ON u.id = p.user_id
-     WHERE p.action = 'block'
+     WHERE p.action = 'block' AND NOT p.held
    ) b
    WHERE o.id = b.profile_id AND b.past IS NOT NULL AND o.types <> ARRAY[b.past]`,
   `UPDATE sync_ledger l SET in_feed = false, absent_runs = l.absent_runs + 1, last_run_id = $1, state_run_id = $1,
      state_reason = CASE WHEN p.reason = 'record' THEN 'blocked-rejected' ELSE 'blocked-absent' END, updated_at = now()
-   FROM plan p WHERE p.action = 'block' AND l.user_id = p.user_id`,
+   FROM plan p WHERE p.action = 'block' AND NOT p.held AND l.user_id = p.user_id`,
   `UPDATE sync_ledger l SET absent_runs = l.absent_runs + 1, updated_at = now()
-   FROM plan p WHERE p.action = 'pending-leaver' AND l.user_id = p.user_id`,
+   FROM plan p WHERE p.action = 'pending-leaver' AND NOT p.held AND l.user_id = p.user_id`,
   // a known user whose record failed keeps their last good state, and is processed again next run
   `UPDATE sync_ledger l SET error = true, last_run_id = $1, updated_at = now()
    FROM plan p WHERE p.action = 'reject' AND l.user_id = p.user_id AND NOT l.error`,
@@ -108,6 +112,33 @@ const RECORD_TIMELINE = `
     SELECT 1 FROM received_records r
     WHERE r.username = c.username AND r.raw_digest = c.raw_digest
       AND r.id = (SELECT max(r2.id) FROM received_records r2 WHERE r2.username = c.username)))`;
+
+/** What a partial hold kept back for approval. */
+export interface HeldPart {
+  blocks: number;
+  pendingLeavers: number;
+  /** users whose update removes them from a managed group: the whole update waits */
+  usersWithGroupRemovals: number;
+  groupRemovals: number;
+}
+
+/**
+ * A partial hold: mark the risky part of the plan — blocks, pending-leaver counts, and the updates
+ * that take users out of managed groups (the whole update of such a user waits, so that its digest
+ * is not recorded and the approval, or the next run, still sees it) — so that applyPlan leaves it.
+ */
+export async function holdRiskyPart(tx: Sql): Promise<HeldPart> {
+  await tx.exec(`UPDATE plan SET held = true WHERE action IN ('block', 'pending-leaver')`);
+  await tx.exec(`UPDATE changes SET held = true WHERE action IN ('update', 'unblock') AND detail ? 'groupsRemoved'`);
+  await tx.exec(`UPDATE plan p SET held = true FROM changes c WHERE c.idx = p.idx AND c.held`);
+  const [row] = await tx.query<HeldPart>(
+    `SELECT (SELECT count(*)::int FROM plan WHERE held AND action = 'block') AS "blocks",
+            (SELECT count(*)::int FROM plan WHERE held AND action = 'pending-leaver') AS "pendingLeavers",
+            (SELECT count(*)::int FROM changes WHERE held) AS "usersWithGroupRemovals",
+            (SELECT coalesce(sum(jsonb_array_length(detail -> 'groupsRemoved')), 0)::int FROM changes WHERE held) AS "groupRemovals"`,
+  );
+  return row!;
+}
 
 export async function applyPlan(tx: Sql, runId: number): Promise<void> {
   await tx.query(SAVE_BEFORE_IMAGES, [runId]);

@@ -27,7 +27,8 @@ export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   history boolean NOT NULL,    -- record a new entry in the received-data timeline
   file text, recno integer,
   raw json, mapped json,
-  detail jsonb                 -- field-level changes, for the log and the plan
+  detail jsonb,                -- field-level changes, for the log and the plan
+  held boolean NOT NULL DEFAULT false  -- kept back by a partial hold (apply.ts holdRiskyPart)
 ) ON COMMIT DROP`;
 
 const CHANGES_COLUMNS = [

@@ -53,6 +53,8 @@ export interface StageStats {
   errors: number;
   files: Record<string, FileStats>;
   maxIdx: number;
+  /** The field the usernames come from (the first top-level username instruction's source). */
+  usernameField: string | null;
 }
 
 export interface StageContext {
@@ -84,7 +86,7 @@ function truncate(text: string, max = 300): string {
 
 /** Stage every record of every file. Files are read one after another, in the control file's order. */
 export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageContext): Promise<StageStats> {
-  const stats: StageStats = { records: 0, ok: 0, rejected: 0, duplicates: 0, noUsername: 0, errors: 0, files: {}, maxIdx: -1 };
+  const stats: StageStats = { records: 0, ok: 0, rejected: 0, duplicates: 0, noUsername: 0, errors: 0, files: {}, maxIdx: -1, usernameField: usernameSource(ctx.control) };
   await tx.exec(STAGE_TABLE);
   const seen = new Set<string>();
   const { control, knownGroups, definitionsDigest, spill, progress } = ctx;
@@ -178,6 +180,13 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
   stats.records = idx;
   stats.maxIdx = idx - 1;
   return stats;
+}
+
+function usernameSource(control: Control): string | null {
+  const instruction = (control.control.instructions ?? []).find(
+    (i) => i && (i.action ?? "field") === "field" && i.destination === "user" && i.name === "username" && typeof i.source === "string",
+  );
+  return instruction?.source ?? null;
 }
 
 function row(
