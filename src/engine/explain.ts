@@ -110,10 +110,10 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
       title: u.title,
       active: u.active,
       blockedBy: u.blocked_by,
-      blockedAt: u.blocked_at,
+      blockedAt: asDate(u.blocked_at),
       tags: u.tags ?? {},
-      createdAt: u.created_at,
-      updatedAt: u.updated_at,
+      createdAt: asDate(u.created_at)!,
+      updatedAt: asDate(u.updated_at)!,
     },
     groups: groups.map((g) => ({ code: g.code, title: g.title, managed: g.managed, addedBy: g.added_by, addedRunId: g.added_run_id })),
     profile: o ? { id: Number(o.id), types: o.types, title: o.title, attributes: o.attributes, version: o.version } : null,
@@ -129,7 +129,7 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
           digest: l.digest_text,
         }
       : null,
-    lastReceived: r ? { runId: r.run_id, fileName: r.file_name, recordNumber: r.record_number, raw: r.raw, mapped: r.mapped, at: r.created_at } : null,
+    lastReceived: r ? { runId: r.run_id, fileName: r.file_name, recordNumber: r.record_number, raw: r.raw, mapped: r.mapped, at: asDate(r.created_at)! } : null,
     timelineLength: n,
     recentProblems: problems.map((p) => ({ runId: p.run_id, level: p.level, message: p.message })),
     history: history.map((h) => ({
@@ -137,7 +137,7 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
       kind: h.kind,
       status: h.status,
       action: h.action,
-      at: h.at,
+      at: asDate(h.at),
       approvedBy: h.approved_by,
       basedOnRunId: h.based_on_run_id,
     })),
@@ -153,6 +153,11 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
   report.state = stateOf(report, blockAfterAbsentRuns);
   report.state.details.push(...whyDetails(report, stateRun ?? null));
   return report;
+}
+
+/** Timestamps come back as Date from PGlite and as text from postgres.js here: one form for the report. */
+function asDate(value: Date | string | null | undefined): Date | null {
+  return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
 }
 
 const day = (d: Date | null) => (d ? new Date(d).toISOString().slice(0, 10) : "?");
