@@ -225,11 +225,18 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       progress.update({ phase: "check" });
       verdict = options.safety ? await options.safety({ tx, runId, counts, stats }) : null;
       if (approval) verdict = { ...(verdict ?? { checks: [] }), held: false, hold: undefined, approval };
-      const hold = verdict?.held ? (verdict.hold ?? "run") : null;
+      let hold = verdict?.held ? (verdict.hold ?? "run") : null;
       const apply = !options.dryRun && hold !== "run";
       if (apply) {
         progress.update({ phase: "apply" });
-        if (hold === "risky") verdict!.heldPart = await holdRiskyPart(tx);
+        if (hold === "risky") {
+          const part = (verdict!.heldPart = await holdRiskyPart(tx));
+          // Only the risky part was to wait, and this plan has none: nothing is held (the trip stays recorded).
+          if (!part.blocks && !part.pendingLeavers && !part.usersWithGroupRemovals) {
+            verdict = { ...verdict!, held: false, hold: undefined };
+            hold = null;
+          }
+        }
         await applyPlan(tx, runId);
       }
       progress.update({ phase: "events" });

@@ -142,6 +142,15 @@ describeEachBackend("held runs", GROUPS, (t) => {
     expect((await user("u0010")).active).toBe(true);
   });
 
+  test("a hold-risky trip on a plan with nothing risky in it applies in full, and the trip stays recorded", async () => {
+    await applyFeed(store(), CONTROL, { staff: json(people(10)) });
+    const grown = await applyFeed(store(), CONTROL, { staff: json(people(15)) }, { safety: checking({ fileChange: { onTrip: "hold-risky" } }) });
+    expect(grown.status).toBe("complete");
+    expect(grown.safety).toMatchObject({ held: false, heldPart: { blocks: 0, pendingLeavers: 0, usersWithGroupRemovals: 0 } });
+    expect(grown.safety!.checks[0]).toMatchObject({ name: "file-change", tripped: true });
+    expect(await user("u0015")).toMatchObject({ active: true });
+  });
+
   test("a hold-run check wins over a hold-risky one", async () => {
     await applyFeed(store(), CONTROL, { staff: json(people(10)) });
     const run = await applyFeed(store(), CONTROL, { staff: json([...people(5), person("NEWBIE")]) }, {
