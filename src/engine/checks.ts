@@ -24,12 +24,18 @@ export interface Baseline {
   fieldPresence: Record<string, number> | null;
 }
 
-export async function lastAppliedRun(db: Sql, runId: number): Promise<{ id: number; appliedAt: Date } | null> {
-  const [row] = await db.query<{ id: number; applied_at: Date }>(
-    `SELECT r.id, r.applied_at FROM runs r WHERE ${APPLIED} ORDER BY r.applied_at DESC, r.id DESC LIMIT 1`,
+export interface AppliedRun {
+  id: number;
+  /** its counts (runs.counts), for the surge checks' baseline */
+  counts: Partial<RunCounts>;
+}
+
+export async function lastAppliedRun(db: Sql, runId: number): Promise<AppliedRun | null> {
+  const [row] = await db.query<{ id: number; counts: Partial<RunCounts> | null }>(
+    `SELECT r.id, r.counts FROM runs r WHERE ${APPLIED} ORDER BY r.applied_at DESC, r.id DESC LIMIT 1`,
     [runId],
   );
-  return row ? { id: Number(row.id), appliedAt: row.applied_at } : null;
+  return row ? { id: Number(row.id), counts: row.counts ?? {} } : null;
 }
 
 /** For each file name, the same-named file of the last applied run that had one. */
@@ -73,7 +79,7 @@ const signed = (now: number, before: number) => (before === 0 ? (now === 0 ? "0%
 /** n is more than `max` percent of `of`. */
 const above = (n: number, max: number, of: number) => n * 100 > max * of;
 
-export function firstRunCheck(last: { id: number; appliedAt: Date } | null): SafetyCheckResult {
+export function firstRunCheck(last: AppliedRun | null): SafetyCheckResult {
   return {
     name: "first-run",
     tripped: last === null,
@@ -223,28 +229,41 @@ export function fieldChangeCheck(s: SafetySettings["fieldChange"], counts: RunCo
   };
 }
 
-function shareCheck(
+/**
+ * A surge: the count rose, against the last applied run, by more than maxPercent % of the records
+ * (and by at least minRecords). A steady rate of bad records is the source's business, reported in
+ * every run's log; a sudden rise is a mangled file.
+ */
+function surgeCheck(
   name: string,
   what: string,
   s: { maxPercent: number; minRecords: number; onTrip: SafetySettings["errors"]["onTrip"] },
   n: number,
   records: number,
+  last: { runId: number; n: number } | null,
 ): SafetyCheckResult {
-  const tripped = n >= s.minRecords && above(n, s.maxPercent, records);
+  const previous = last?.n ?? 0;
+  const rise = Math.max(n - previous, 0);
+  const tripped = rise >= s.minRecords && above(rise, s.maxPercent, records);
+  const against = last ? `${num(previous)} in run ${last.runId}` : "none before";
   return {
     name,
     tripped,
     onTrip: s.onTrip,
-    message: `${num(n)} ${what} of ${num(records)} records (${percent(n, records)}); the bound is ${s.maxPercent}% (checked from ${num(s.minRecords)} records).`,
-    figures: { [name]: n, records, percent: records ? (n * 100) / records : 0 },
+    message:
+      `${num(n)} ${what} of ${num(records)} records (${percent(n, records)}) against ${against}: a rise of ${num(rise)} (${percent(rise, records)} of the records); ` +
+      `the bound is a rise of ${s.maxPercent}% (checked from ${num(s.minRecords)} records).`,
+    figures: { [name]: n, previous, rise, records, percent: records ? (rise * 100) / records : 0, baselineRun: last?.runId ?? null },
     bound: { maxPercent: s.maxPercent, minRecords: s.minRecords },
   };
 }
 
-export function errorsCheck(s: SafetySettings["errors"], counts: RunCounts): SafetyCheckResult {
-  return shareCheck("errors", "records rejected", s, counts.reject - counts.duplicates, counts.records);
+const rejected = (c: Partial<RunCounts>) => (c.reject ?? 0) - (c.duplicates ?? 0);
+
+export function errorsCheck(s: SafetySettings["errors"], counts: RunCounts, last: AppliedRun | null): SafetyCheckResult {
+  return surgeCheck("errors", "records rejected", s, rejected(counts), counts.records, last && { runId: last.id, n: rejected(last.counts) });
 }
 
-export function duplicatesCheck(s: SafetySettings["duplicates"], counts: RunCounts): SafetyCheckResult {
-  return shareCheck("duplicates", "duplicate usernames", s, counts.duplicates, counts.records);
+export function duplicatesCheck(s: SafetySettings["duplicates"], counts: RunCounts, last: AppliedRun | null): SafetyCheckResult {
+  return surgeCheck("duplicates", "duplicate usernames", s, counts.duplicates, counts.records, last && { runId: last.id, n: last.counts.duplicates ?? 0 });
 }

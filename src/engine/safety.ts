@@ -97,7 +97,8 @@ export function planSafetyCheck(settings: SafetySettings): SafetyCheck {
     const checks: SafetyCheckResult[] = [];
     const needBaseline = settings.fileChange.enabled || settings.schemaDrift.enabled;
     const baseline = needBaseline ? await lastAppliedFiles(tx, runId) : new Map();
-    if (settings.firstRun.enabled) checks.push(firstRunCheck(await lastAppliedRun(tx, runId)));
+    const last = await lastAppliedRun(tx, runId);
+    if (settings.firstRun.enabled) checks.push(firstRunCheck(last));
     if (settings.emptyFeed.enabled) checks.push(emptyFeedCheck(settings.emptyFeed, stats));
     if (settings.blocks.enabled) checks.push(blocksCheck(settings.blocks, counts, await usersInFeed(tx)));
     if (settings.fileChange.enabled) {
@@ -106,8 +107,8 @@ export function planSafetyCheck(settings: SafetySettings): SafetyCheck {
     }
     if (settings.schemaDrift.enabled) checks.push(schemaDriftCheck(settings.schemaDrift, stats, baseline));
     if (settings.fieldChange.enabled) checks.push(fieldChangeCheck(settings.fieldChange, counts, await changedFieldCounts(tx)));
-    if (settings.errors.enabled) checks.push(errorsCheck(settings.errors, counts));
-    if (settings.duplicates.enabled) checks.push(duplicatesCheck(settings.duplicates, counts));
+    if (settings.errors.enabled) checks.push(errorsCheck(settings.errors, counts, last));
+    if (settings.duplicates.enabled) checks.push(duplicatesCheck(settings.duplicates, counts, last));
     return verdictOf(checks);
   };
 }

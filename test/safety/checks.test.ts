@@ -194,23 +194,43 @@ describeEachBackend("safety checks", GROUPS, (t) => {
     expect(checkOf(otherField, "field-change").tripped).toBe(false);
   });
 
-  test("errors: 5 % of records rejected passes, more trips", async () => {
+  test("errors: a rise of 5 % of the records rejected passes, more trips", async () => {
     await applyFeed(store(), CONTROL, { staff: json(people(200)) });
     const settings = { errors: { maxPercent: 5, minRecords: 10 } };
     const bad = (upTo: number) => (n: number) => (n <= upTo ? { email: "broken" } : {});
     const atBound = await applyFeed(store(), CONTROL, { staff: json(people(200, 1, bad(10))) }, { dryRun: true, safety: checking(settings) });
-    expect(checkOf(atBound, "errors")).toMatchObject({ tripped: false, figures: { errors: 10, records: 200 }, bound: { maxPercent: 5, minRecords: 10 } });
+    expect(checkOf(atBound, "errors")).toMatchObject({
+      tripped: false,
+      figures: { errors: 10, previous: 0, rise: 10, records: 200, baselineRun: 1 },
+      bound: { maxPercent: 5, minRecords: 10 },
+    });
     const past = await applyFeed(store(), CONTROL, { staff: json(people(200, 1, bad(11))) }, { safety: checking(settings) });
     expect(past.status).toBe("held");
-    expect(checkOf(past, "errors").message).toBe("11 records rejected of 200 records (5.5%); the bound is 5% (checked from 10 records).");
+    expect(checkOf(past, "errors").message).toBe(
+      "11 records rejected of 200 records (5.5%) against 0 in run 1: a rise of 11 (5.5% of the records); the bound is a rise of 5% (checked from 10 records).",
+    );
   });
 
-  test("duplicates: 5 % duplicate usernames passes with maxPercent 5, 6 % trips", async () => {
+  test("errors: a steady rate of bad records is no surge; a rise on top of it is", async () => {
+    const bad = (upTo: number) => (n: number) => (n <= upTo ? { email: "broken" } : {});
+    await applyFeed(store(), CONTROL, { staff: json(people(200, 1, bad(30))) }); // 15 % rejected, applied
+    const settings = { errors: { maxPercent: 5, minRecords: 10 } };
+    const steady = await applyFeed(store(), CONTROL, { staff: json(people(200, 1, bad(30))) }, { safety: checking(settings) });
+    expect(steady.status).toBe("complete");
+    expect(checkOf(steady, "errors")).toMatchObject({ tripped: false, figures: { errors: 30, previous: 30, rise: 0 } });
+    const atBound = await applyFeed(store(), CONTROL, { staff: json(people(200, 1, bad(40))) }, { dryRun: true, safety: checking(settings) });
+    expect(checkOf(atBound, "errors")).toMatchObject({ tripped: false, figures: { rise: 10 } });
+    const rise = await applyFeed(store(), CONTROL, { staff: json(people(200, 1, bad(41))) }, { safety: checking(settings) });
+    expect(rise.status).toBe("held");
+    expect(checkOf(rise, "errors")).toMatchObject({ tripped: true, figures: { errors: 41, previous: 30, rise: 11 } });
+  });
+
+  test("duplicates: a rise to 5 % duplicate usernames passes with maxPercent 5, 6 % trips", async () => {
     await applyFeed(store(), CONTROL, { staff: json(people(100)) });
     const settings = { duplicates: { maxPercent: 5, minRecords: 1 } };
     const withDuplicates = (dups: number) => json([...people(100 - dups), ...people(dups)]);
     const atBound = await applyFeed(store(), CONTROL, { staff: withDuplicates(5) }, { dryRun: true, safety: checking(settings) });
-    expect(checkOf(atBound, "duplicates")).toMatchObject({ tripped: false, figures: { duplicates: 5, records: 100 } });
+    expect(checkOf(atBound, "duplicates")).toMatchObject({ tripped: false, figures: { duplicates: 5, rise: 5, records: 100 } });
     const past = await applyFeed(store(), CONTROL, { staff: withDuplicates(6) }, { safety: checking(settings) });
     expect(past.status).toBe("held");
     expect(checkOf(past, "duplicates").figures).toMatchObject({ duplicates: 6, records: 100 });
