@@ -28,6 +28,30 @@ export interface SftpAccountConfig {
   disabled?: boolean;
 }
 
+/** Where a secret comes from (an environment variable or a file), never the secret itself. */
+export type SecretRef = { env: string } | { file: string };
+
+/** usersync.json `notifications` (src/notify). */
+export interface NotificationsConfig {
+  hostname?: string;
+  uiUrl?: string;
+  events?: ("run-finished" | "run-held" | "stale-feed")[];
+  email?: {
+    to: string[];
+    from: string;
+    smtp: { host: string; port?: number; secure?: boolean; requireTLS?: boolean; user?: string; password?: SecretRef; timeoutMs?: number };
+  };
+  webhooks?: { url: string; format?: "form" | "json"; user?: string; token?: SecretRef; timeoutMs?: number }[];
+  staleFeed?: { expectBy: string; timezone?: string };
+}
+
+/** usersync.json `retention` (src/ops/retention.ts): absent settings keep history forever. */
+export interface RetentionConfig {
+  batchFilesDays?: number;
+  receivedRecordsDays?: number;
+  runLogDays?: number;
+}
+
 export interface FileConfig {
   dataDir?: string;
   databaseUrl?: string;
@@ -41,7 +65,8 @@ export interface FileConfig {
   userTags?: string[];
   sync?: { autoApply?: boolean; onRecordError?: "keep" | "block"; blockAfterAbsentRuns?: number };
   safety?: Record<string, unknown>;
-  notifications?: Record<string, unknown>;
+  notifications?: NotificationsConfig;
+  retention?: RetentionConfig;
   log?: { level?: "debug" | "info" | "warn" | "error" };
 }
 
@@ -60,7 +85,8 @@ export interface Config {
   userTags: string[];
   sync: { autoApply: boolean; onRecordError: "keep" | "block"; blockAfterAbsentRuns: number };
   safety: Record<string, unknown>;
-  notifications: Record<string, unknown>;
+  notifications: NotificationsConfig;
+  retention: RetentionConfig;
   log: { level: "debug" | "info" | "warn" | "error" };
 }
 
@@ -158,6 +184,7 @@ export function resolveConfig(file: FileConfig, source: string | null, env: Node
     },
     safety: file.safety ?? {},
     notifications: file.notifications ?? {},
+    retention: file.retention ?? {},
     log: { level: (env.USERSYNC_LOG_LEVEL as Config["log"]["level"]) || file.log?.level || "info" },
   };
 }
