@@ -4,6 +4,7 @@ import Ajv from "ajv";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import configSchema from "../../schema/config.schema.json";
+import { checkStaleFeedSettings } from "../notify/stale.ts";
 import { parseJsonWithPosition } from "../util/json.ts";
 
 export interface GroupConfig {
@@ -149,7 +150,7 @@ export function resolveConfig(file: FileConfig, source: string | null, env: Node
   const base = source ? dirname(source) : process.cwd();
   const dataDir = resolve(base, env.USERSYNC_DATA || file.dataDir || "data");
   const watchDir = env.USERSYNC_WATCH_DIR || file.watch?.dir;
-  const problems = checkGroups(file.groups ?? []);
+  const problems = [...checkGroups(file.groups ?? []), ...checkStaleFeedSettings(file.notifications?.staleFeed)];
   if (problems.length) throw new ConfigError(source ?? "configuration", problems);
   return {
     source,
