@@ -6,10 +6,11 @@ import { applyCommand } from "./apply.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
+import { scimTokenCommand } from "./scim-token.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand];
+export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand, scimTokenCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
