@@ -5,12 +5,24 @@ import { FolderInUseError } from "../store/index.ts";
 import { applyCommand } from "./apply.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { runCommand } from "./run.ts";
+import { erasePersonCommand } from "./erase-person.ts";
+import { migrateToPostgresCommand } from "./migrate-to-postgres.ts";
+import { retentionCommand } from "./retention.ts";
 import { runsCommand } from "./runs.ts";
 import { scimTokenCommand } from "./scim-token.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand, scimTokenCommand];
+export const COMMANDS: Command[] = [
+  applyCommand,
+  runsCommand,
+  runCommand,
+  userCommand,
+  scimTokenCommand,
+  retentionCommand,
+  erasePersonCommand,
+  migrateToPostgresCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

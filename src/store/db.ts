@@ -17,6 +17,8 @@ export interface Sql {
    * use `copyField()` to escape values). Lines may come from a generator, so nothing is held whole.
    */
   copyIn(table: string, columns: readonly string[], lines: AsyncIterable<string> | Iterable<string>): Promise<number>;
+  /** COPY (query) TO the caller, in text format: one line per row. Keep the query bounded (LIMIT): the result is held whole. */
+  copyOut(query: string): Promise<string>;
 }
 
 export interface Database extends Sql {

@@ -35,6 +35,10 @@ function sqlOver(client: Queryable): Sql {
       }
       return count;
     },
+    async copyOut(query) {
+      const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
+      return result.blob ? await result.blob.text() : "";
+    },
   };
 }
 

@@ -30,6 +30,12 @@ function sqlOver(client: Client): Sql {
       await pipeline(Readable.from(counted()), writable);
       return count;
     },
+    async copyOut(query) {
+      const readable = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
+      const parts: Buffer[] = [];
+      for await (const chunk of readable) parts.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(parts).toString("utf8");
+    },
   };
 }
 
