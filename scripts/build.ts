@@ -41,6 +41,10 @@ export async function buildTemplate(cacheDir = join(ROOT, "dist", ".build")): Pr
     const store = await openStore({ dataDir, databaseUrl: null, filesDir: join(dataDir, "files"), pgliteTemplate: null });
     let tarball: Blob;
     try {
+      // A mark of where this database came from, visible in every database made from the template.
+      await store.db.query("INSERT INTO settings (key, value, updated_by) VALUES ('store.template', jsonb_build_object('key', $1::text, 'builtAt', now()), 'build')", [
+        templateKey(),
+      ]);
       tarball = await store.db.dumpDataDir!();
     } finally {
       await store.close();

@@ -7,7 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { build } from "../../scripts/build.ts";
+import { build, templateKey } from "../../scripts/build.ts";
+import { openStore } from "../../src/store/index.ts";
 import pkg from "../../package.json";
 
 let dir: string;
@@ -116,6 +117,15 @@ describe("the compiled binary, alone in an empty folder", () => {
 
     const brian = await run(["user", "brian"], env);
     expect(brian.stdout).toContain("Blocked by the sync in run 2");
+
+    // The database was made from the template built into the binary, not by initdb.
+    const store = await openStore({ dataDir: join(dir, "data"), databaseUrl: null, filesDir: join(dir, "data", "files"), pgliteTemplate: null });
+    try {
+      const [mark] = await store.db.query<{ value: { key: string } }>("SELECT value FROM settings WHERE key = 'store.template'");
+      expect(mark?.value.key).toBe(templateKey());
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 
   test("documented exit codes: 2 for an invalid control file, 1 for a run applied with record errors", async () => {
