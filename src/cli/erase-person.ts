@@ -36,6 +36,9 @@ Backups made before the erasure still hold the data until they expire (docs/OPER
           dryRun: values["dry-run"] === true,
           deleteAccount: values["delete-account"] === true,
           actor: `cli:${process.env.USER ?? "?"}`,
+          onProgress: (searched, files) => {
+            if (searched === files || searched % 20 === 0) process.stderr.write(`searching stored batch files: ${searched} of ${files}\n`);
+          },
         });
         const verb = r.dryRun ? "Would erase" : "Erased";
         console.log(`${verb} ${r.username} from history:`);

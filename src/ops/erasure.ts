@@ -105,10 +105,15 @@ export async function eraseFromFile(
   return null;
 }
 
+/** A PostgreSQL regular expression matching the name as a whole word (not "bob" inside "bobby"). */
+function namePattern(username: string): string {
+  return `(?<![[:alnum:]_])${username.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&")}(?![[:alnum:]_])`;
+}
+
 export async function erasePerson(
   store: Store,
   rawUsername: string,
-  options: { settings: EngineSettings; dryRun?: boolean; deleteAccount?: boolean; actor: string },
+  options: { settings: EngineSettings; dryRun?: boolean; deleteAccount?: boolean; actor: string; onProgress?: (searched: number, files: number) => void },
 ): Promise<ErasureResult> {
   const username = normaliseUsername(rawUsername);
   if (!username) throw new ErasureError("Give the username to erase");
@@ -131,7 +136,8 @@ export async function erasePerson(
      WHERE f.name <> '_control' AND f.removed_at IS NULL ORDER BY f.digest, f.run_id DESC`,
   );
   const rewrites: { digest: string; bytes: Uint8Array | null }[] = [];
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
+    options.onProgress?.(index, files.length);
     if (!store.files.has(file.digest) || !file.control_digest || !store.files.has(file.control_digest)) continue;
     let control: Control;
     try {
@@ -162,6 +168,7 @@ export async function erasePerson(
     rewrites.push({ digest: file.digest, bytes: rewrite?.bytes ?? null });
   }
 
+  options.onProgress?.(files.length, files.length);
   const result: ErasureResult = {
     username,
     receivedRecords: 0,
@@ -176,7 +183,8 @@ export async function erasePerson(
   const count = async (sql: string) => Number((await db.query<{ n: number }>(sql, [username]))[0]!.n);
   if (dryRun) {
     result.receivedRecords = await count("SELECT count(*)::bigint AS n FROM received_records WHERE username = $1");
-    result.logLines = await count("SELECT count(*)::bigint AS n FROM run_events WHERE username = $1");
+    const pattern = namePattern(username);
+    result.logLines = Number((await db.query<{ n: number }>("SELECT count(*)::bigint AS n FROM run_events WHERE username = $1 OR message ~* $2", [username, pattern]))[0]!.n);
     result.undoImages = await count("SELECT count(*)::bigint AS n FROM run_changes WHERE username = $1");
     result.accountDeleted = Boolean(options.deleteAccount && account);
     return result;
@@ -191,9 +199,15 @@ export async function erasePerson(
     const n = async (sql: string, params: unknown[] = [username]) =>
       Number((await tx.query<{ n: number }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*)::bigint AS n FROM d`, params))[0]!.n);
     result.receivedRecords = await n("DELETE FROM received_records WHERE username = $1");
-    // The username may appear in the message as received (any case): replace it, case-insensitively.
-    const pattern = username.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&");
-    result.logLines = await n("UPDATE run_events SET username = NULL, detail = NULL, message = regexp_replace(message, $2, '[erased]', 'gi') WHERE username = $1", [username, pattern]);
+    // Their lines lose username and detail; the name goes from every message that names it, in any
+    // case — also lines not tied to them (another record's error quoting it), where only the name goes.
+    const pattern = namePattern(username);
+    result.logLines = await n(
+      `UPDATE run_events SET message = regexp_replace(message, $2, '[erased]', 'gi'),
+         detail = CASE WHEN username = $1 THEN NULL ELSE detail END, username = CASE WHEN username = $1 THEN NULL ELSE username END
+       WHERE username = $1 OR message ~* $2`,
+      [username, pattern],
+    );
     result.undoImages = await n("DELETE FROM run_changes WHERE username = $1");
     await tx.query("UPDATE audit_log SET target = '[erased]', detail = NULL WHERE target IN ($1, 'user ' || $1)", [username]);
     for (const [old, replacement] of stored) {

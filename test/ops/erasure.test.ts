@@ -87,6 +87,24 @@ describeEachBackend("erase-person", [{ code: "staff", managed: true }, { code: "
     expect(await store.files.text(second!.digest)).toBe(tsv([student("dan"), student("fay")]));
   });
 
+  test("a log line that quotes the name without being the person's own loses the name, and only the name", async () => {
+    const { store } = t();
+    await twoRuns();
+    // A record without a username: its error line quotes the record, which names bob; and "bobby" is someone else.
+    const run = await applyFeed(store, control, {
+      staff: json([person("ann"), person("Bob"), person("cat"), { first: "Bob", last: "NoId", email: "x@example.org" }, person("bobby")]),
+      students: tsv([student("dan")]),
+    });
+    const before = await store.db.query<{ message: string }>("SELECT message FROM run_events WHERE run_id = $1 AND username IS NULL AND message LIKE 'ERROR: No username%'", [run.runId]);
+    expect(before[0]!.message).toContain('"first":"Bob"');
+    await erasePerson(store, "bob", { settings: DEFAULT_SETTINGS, actor: "test" });
+    const [after] = await store.db.query<{ message: string; detail: unknown }>("SELECT message, detail FROM run_events WHERE run_id = $1 AND message LIKE 'ERROR: No username%'", [run.runId]);
+    expect(after!.message).toContain('"first":"[erased]"');
+    expect(after!.detail).not.toBeNull(); // not their line: only the name went
+    expect((await store.db.query("SELECT 1 FROM run_events WHERE username = 'bobby'")).length).toBeGreaterThan(0);
+    expect((await store.db.query("SELECT 1 FROM received_records WHERE username = 'bobby'")).length).toBe(1);
+  });
+
   test("a dry run says what would be erased and changes nothing", async () => {
     const { store } = t();
     await twoRuns();
