@@ -7,6 +7,7 @@ import { EXIT, UsageError, type Command } from "./command.ts";
 import { runCommand } from "./run.ts";
 import { erasePersonCommand } from "./erase-person.ts";
 import { migrateToPostgresCommand } from "./migrate-to-postgres.ts";
+import { notifyCommand } from "./notify.ts";
 import { retentionCommand } from "./retention.ts";
 import { runsCommand } from "./runs.ts";
 import { scimTokenCommand } from "./scim-token.ts";
@@ -18,6 +19,7 @@ export const COMMANDS: Command[] = [
   runsCommand,
   runCommand,
   userCommand,
+  notifyCommand,
   scimTokenCommand,
   retentionCommand,
   erasePersonCommand,

@@ -1,7 +1,8 @@
 // Notifications: what the daemon calls, and when.
 //
+//   notifyAfterRun(ctx, outcome)   after executeRun: one of the two below, by the outcome's status
 //   notifyRunFinished(ctx, runId)  after every run that finished (complete, failure; not a dry run)
-//   notifyRunHeld(ctx, runId)      when a run is held by a safety check
+//   notifyRunHeld(ctx, runId)      when a run is held by a safety check (also a preflight hold at start-sync)
 //   checkStaleFeed(ctx, now)       every minute or so: alerts once per deadline when no complete
 //                                  run arrived in time (notifications.staleFeed)
 //
@@ -120,6 +121,13 @@ export function notifyRunFinished(ctx: NotifyContext, runId: number) {
 /** When a safety check held a run: nothing was applied, a person must decide. */
 export function notifyRunHeld(ctx: NotifyContext, runId: number) {
   return notifyRun(ctx, runId, "run-held");
+}
+
+/** The one call after executeRun: the report for a finished run, the held notice for a held one, nothing for a dry run. */
+export async function notifyAfterRun(ctx: NotifyContext, outcome: { runId: number; status: string }): Promise<Delivery[]> {
+  if (outcome.status === "held") return (await notifyRunHeld(ctx, outcome.runId)).deliveries;
+  if (outcome.status === "complete" || outcome.status === "failure") return (await notifyRunFinished(ctx, outcome.runId)).deliveries;
+  return [];
 }
 
 /**

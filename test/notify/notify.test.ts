@@ -3,12 +3,16 @@
 // webhooks. Runs are real runs of the engine, on PGlite and PostgreSQL.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { simpleParser } from "mailparser";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
 import { loadConfig, resolveConfig, ConfigError, type NotificationsConfig } from "../../src/config/index.ts";
 import { checkStaleFeed, notifyRunFinished, notifyRunHeld, problemKey, type NotifyContext } from "../../src/notify/index.ts";
 import { Cron } from "croner";
 import { applyFeed, json, person, simpleControl } from "../helpers/feeds.ts";
+import { cli } from "../helpers/cli.ts";
 import { describeEachBackend } from "../helpers/store.ts";
 import type { SafetyCheck } from "../../src/engine/index.ts";
 
@@ -293,3 +297,29 @@ test("a stale-feed schedule that is not a cron expression or a time zone is a cl
   }
   expect(loadConfig).toBeDefined();
 });
+
+test("usersync notify sends the latest run's report through the configured channels and says how each went", async () => {
+  reset();
+  const dir = mkdtempSync(join(tmpdir(), "usersync-notify-cli-"));
+  try {
+    const config = { groups: [{ code: "staff", managed: true }], notifications: notifications({ webhooks: [{ url: `http://127.0.0.1:${web.port}/json-hook`, format: "json" as const }] }) };
+    writeFileSync(join(dir, "usersync.json"), JSON.stringify(config));
+    writeFileSync(join(dir, "control.json"), control);
+    writeFileSync(join(dir, "staff.json"), json([good("ann"), badEmail("eve")]));
+    const env = { USERSYNC_DATA: join(dir, "data"), DATABASE_URL: undefined, USERSYNC_CONFIG: undefined, TEST_SMTP_PASSWORD: SMTP_PASSWORD };
+    expect((await cli(["apply", "-q", "--control", "control.json", "staff=staff.json"], { cwd: dir, env })).code).toBe(1);
+    const sent = await cli(["notify"], { cwd: dir, env });
+    expect(sent.stdout).toBe(`sent  email to 2 recipient(s)\nsent  webhook to http://127.0.0.1:${web.port}\n`);
+    expect(sent.code).toBe(0);
+    expect(mails[0]!.subject).toBe("User feed report / 1 / sync.example.org");
+    expect(JSON.parse(hooks[0]!.body)).toMatchObject({ runId: 1, errors: 1, problems: { new: 1 } });
+
+    const failing = await cli(["notify", "1"], { cwd: dir, env: { ...env, TEST_SMTP_PASSWORD: "wrong" } });
+    expect(failing.code).toBe(2);
+    expect(failing.stdout).toMatch(/^FAILED {2}email to 2 recipient\(s\): Invalid login/m);
+    expect(failing.stdout).not.toContain("wrong");
+    expect((await cli(["notify", "7"], { cwd: dir, env })).stderr).toContain("There is no run 7.");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
