@@ -2,23 +2,37 @@
 // usersync: the command line. One file per subcommand; this one only dispatches.
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
+import { apiKeyCommand } from "./api-key.ts";
 import { applyCommand } from "./apply.ts";
+import { checkCommand } from "./check.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
-import { runCommand } from "./run.ts";
+import { controlTemplateCommand } from "./control-template.ts";
 import { erasePersonCommand } from "./erase-person.ts";
 import { migrateToPostgresCommand } from "./migrate-to-postgres.ts";
 import { notifyCommand } from "./notify.ts";
+import { objectsCommand } from "./objects.ts";
+import { pushCommand } from "./push.ts";
 import { retentionCommand } from "./retention.ts";
+import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { scimTokenCommand } from "./scim-token.ts";
+import { serveCommand } from "./serve.ts";
+import { sftpUserCommand } from "./sftp-user.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
 export const COMMANDS: Command[] = [
+  serveCommand,
   applyCommand,
   runsCommand,
   runCommand,
   userCommand,
+  checkCommand,
+  controlTemplateCommand,
+  objectsCommand,
+  pushCommand,
+  sftpUserCommand,
+  apiKeyCommand,
   notifyCommand,
   scimTokenCommand,
   retentionCommand,

@@ -66,6 +66,10 @@ async function primaryKeyOf(db: Sql, table: string): Promise<string[]> {
   return rows.map((r) => r.column);
 }
 
+async function* flatten(batches: AsyncIterable<string[]>): AsyncGenerator<string> {
+  for await (const batch of batches) yield* batch;
+}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 async function count(db: Sql, table: string): Promise<number> {
@@ -104,10 +108,8 @@ export async function copyDatabase(source: Database, target: Database, onProgres
       onProgress?.({ table, done: 0, total });
       for (let offset = 0; offset < total; offset += CHUNK_ROWS) {
         // Offsets are safe here: nothing writes to the source while it is copied (its folder is locked).
-        const text = await source.copyOut(`SELECT ${list} FROM ${quote(table)} ORDER BY ${key.map(quote).join(", ")} LIMIT ${CHUNK_ROWS} OFFSET ${offset}`);
-        const lines = text.split("\n");
-        if (lines[lines.length - 1] === "") lines.pop();
-        await tx.copyIn(quote(table), columns.map(quote), lines);
+        const rows = source.copyOut(`SELECT ${list} FROM ${quote(table)} ORDER BY ${key.map(quote).join(", ")} LIMIT ${CHUNK_ROWS} OFFSET ${offset}`);
+        await tx.copyIn(quote(table), columns.map(quote), flatten(rows));
         onProgress?.({ table, done: Math.min(total, offset + CHUNK_ROWS), total });
       }
       // serial / bigserial columns: the next id is past the highest copied one
