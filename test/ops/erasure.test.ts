@@ -131,11 +131,22 @@ describeEachBackend("erase-person", [{ code: "staff", managed: true }, { code: "
   });
 });
 
-test("a JSON object of records is rewritten without the person; a format that cannot be rewritten record by record is left to be deleted whole", async () => {
-  const isBob = (r: unknown) => (r as { id?: string }).id === "bob";
-  const object = new TextEncoder().encode(JSON.stringify({ a: { id: "ann" }, b: { id: "bob" } }));
-  const rewritten = await eraseFromFile(object, { read: "json" }, isBob);
-  expect(JSON.parse(new TextDecoder().decode(rewritten!.bytes))).toEqual({ a: { id: "ann" } });
-  const unknownFormat = await eraseFromFile(new TextEncoder().encode("<users/>"), { read: "xml-attributes" }, isBob);
-  expect(unknownFormat).toBeNull(); // not rewritable record by record: the caller deletes the file whole
+test("a JSON object of records and a multi-line CSV record are rewritten without the person; XML cannot be, so the caller deletes it whole", async () => {
+  const isBob = (r: unknown) => ((r as { id?: string }).id ?? "").toLowerCase() === "bob";
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const text = (rewrite: { bytes: Uint8Array } | null) => new TextDecoder().decode(rewrite!.bytes);
+
+  const object = await eraseFromFile(bytes(JSON.stringify({ a: { id: "ann" }, b: { id: "bob" } })), { read: "json" }, isBob);
+  expect(JSON.parse(text(object))).toEqual({ a: { id: "ann" } });
+
+  const csv = 'id,note\nann,"first\nline"\nbob,"two\nlines here"\ncat,plain\n';
+  const rewritten = await eraseFromFile(bytes(csv), { read: "csv" }, isBob);
+  expect(rewritten!.removed).toBe(1);
+  expect(text(rewritten)).toBe('id,note\nann,"first\nline"\ncat,plain\n');
+
+  const xml = '<users><user id="ann"/><user id="bob"/></users>';
+  expect(await eraseFromFile(bytes(xml), { read: "xml-attributes" }, isBob)).toBeNull();
+  // A file that does not hold the person is left as it is, whatever its format.
+  const without = bytes('<users><user id="ann"/></users>');
+  expect(await eraseFromFile(without, { read: "xml-attributes" }, isBob)).toEqual({ bytes: without, removed: 0 });
 });
