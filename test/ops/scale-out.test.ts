@@ -3,8 +3,8 @@
 // transaction), so the same feed applied by two processes at once is applied once: the first
 // creates the users, the second finds them unchanged.
 //
-// (The daemon-level test — two `usersync serve` against one server, uploads to both — is added when
-// the daemon is merged; see the notes in docs/OPERATIONS.md, "Several daemons".)
+// (The daemon-level test — two `usersync serve` against one server, uploads to both — is
+// test/ops/two-daemons.test.ts.)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
