@@ -12,7 +12,7 @@
 import { hostname as machineName } from "node:os";
 import type { NotificationsConfig } from "../config/index.ts";
 import type { Sql } from "../store/index.ts";
-import { quietLog, type EventLog } from "../util/event-log.ts";
+import { silentLogger, type Logger } from "../util/log.ts";
 import { sendEmail, type EmailMessage } from "./email.ts";
 import { buildRunReport, emailSubject, emailText, formFields, jsonBody, type ReportEvent, type RunReport } from "./report.ts";
 import { claimStaleAlert, staleFeedState, staleSubject, staleText, type StaleFeedState } from "./stale.ts";
@@ -26,7 +26,7 @@ export { buildRunReport, emailSubject, emailText, formFields, jsonBody, type Run
 export interface NotifyContext {
   store: { db: Sql };
   config: { notifications: NotificationsConfig };
-  log?: EventLog;
+  log?: Logger;
   /** Where secrets named by `{ env }` are read from (tests); default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -57,7 +57,7 @@ async function deliver(
   bodies: { form: Record<string, string>; json: unknown },
 ): Promise<Delivery[]> {
   const { notifications } = ctx.config;
-  const log = ctx.log ?? quietLog;
+  const log = ctx.log ?? silentLogger;
   const env = ctx.env ?? process.env;
   const jobs: Promise<Delivery>[] = [];
   if (notifications.email) {

@@ -8,13 +8,13 @@
 import type { Config } from "../config/index.ts";
 import { checkStaleFeed } from "../notify/index.ts";
 import type { Store } from "../store/index.ts";
-import { quietLog, type EventLog } from "../util/event-log.ts";
+import { silentLogger, type Logger } from "../util/log.ts";
 import { applyRetention, retentionConfigured } from "./retention.ts";
 
 export interface HousekeepingOptions {
   store: Store;
   config: Pick<Config, "notifications" | "retention">;
-  log?: EventLog;
+  log?: Logger;
   staleCheckEveryMs?: number;
   retentionFirstAfterMs?: number;
   retentionEveryMs?: number;
@@ -25,7 +25,7 @@ export interface Housekeeping {
 }
 
 export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
-  const log = options.log ?? quietLog;
+  const log = options.log ?? silentLogger;
   const running = new Set<Promise<unknown>>();
   const timers: ReturnType<typeof setTimeout>[] = [];
   let stopped = false;

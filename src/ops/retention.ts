@@ -9,7 +9,7 @@
 // The daemon calls applyRetention once a day; `usersync retention run` does it by hand.
 import type { RetentionConfig } from "../config/index.ts";
 import type { Store } from "../store/index.ts";
-import { quietLog, type EventLog } from "../util/event-log.ts";
+import { silentLogger, type Logger } from "../util/log.ts";
 
 const OPEN_STATUSES = ["uploading", "ready", "queued", "running", "held"];
 const DAY_MS = 86_400_000;
@@ -34,11 +34,11 @@ const OLD_RUNS = `SELECT id FROM runs WHERE coalesce(finished_at, created_at) < 
 export async function applyRetention(
   store: Store,
   retention: RetentionConfig,
-  options: { now?: Date; dryRun?: boolean; log?: EventLog; actor?: string } = {},
+  options: { now?: Date; dryRun?: boolean; log?: Logger; actor?: string } = {},
 ): Promise<RetentionResult> {
   const now = options.now ?? new Date();
   const dryRun = options.dryRun === true;
-  const log = options.log ?? quietLog;
+  const log = options.log ?? silentLogger;
   const { db } = store;
   const open = OPEN_STATUSES.join(",");
   const result: RetentionResult = { batchFiles: { files: 0, bytes: 0, runs: 0 }, receivedRecords: 0, runEvents: 0, runChanges: 0, dryRun };

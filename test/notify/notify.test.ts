@@ -12,6 +12,7 @@ import { loadConfig, resolveConfig, ConfigError, type NotificationsConfig } from
 import { checkStaleFeed, notifyRunFinished, notifyRunHeld, problemKey, type NotifyContext } from "../../src/notify/index.ts";
 import { Cron } from "croner";
 import { applyFeed, json, person, simpleControl } from "../helpers/feeds.ts";
+import { createLogger } from "../../src/util/log.ts";
 import { cli } from "../helpers/cli.ts";
 import { describeEachBackend } from "../helpers/store.ts";
 import type { SafetyCheck } from "../../src/engine/index.ts";
@@ -93,11 +94,7 @@ function notifications(extra: Partial<NotificationsConfig> = {}): NotificationsC
 }
 
 const logLines: string[] = [];
-const captureLog = {
-  info: (event: string, fields?: object) => logLines.push(JSON.stringify({ level: "info", event, ...fields })),
-  warn: (event: string, fields?: object) => logLines.push(JSON.stringify({ level: "warn", event, ...fields })),
-  error: (event: string, fields?: object) => logLines.push(JSON.stringify({ level: "error", event, ...fields })),
-};
+const captureLog = createLogger({ level: "debug", write: (line) => logLines.push(line) });
 
 const env = { TEST_SMTP_PASSWORD: SMTP_PASSWORD, TEST_HOOK_TOKEN: "hook-token-123" };
 const control = simpleControl();
