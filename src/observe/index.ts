@@ -19,6 +19,8 @@ export interface ObserveOptions {
   db: Sql;
   metrics: Metrics;
   metricsToken?: string;
+  /** How long /readyz waits for the database before answering 503 "busy" (default 5 s). */
+  readyTimeoutMs?: number;
 }
 
 export function observeApp(options: ObserveOptions): Hono {
@@ -32,7 +34,7 @@ export function observeApp(options: ObserveOptions): Hono {
     }
   });
   app.get("/readyz", async (c) => {
-    const state = await readiness(options.db);
+    const state = await readiness(options.db, options.readyTimeoutMs);
     return c.json(state, state.ready ? 200 : 503, { "cache-control": "no-store" });
   });
   return app;

@@ -5,12 +5,37 @@ import { migrations } from "../store/migrations.gen.ts";
 
 export interface Readiness {
   ready: boolean;
-  database: "ok" | "unreachable";
+  database: "ok" | "unreachable" | "busy";
   migrations: { applied: number; expected: number; upToDate: boolean };
   problem?: string;
 }
 
-export async function readiness(db: Sql): Promise<Readiness> {
+/**
+ * The readiness of the store. On the embedded database a run being applied holds the one
+ * connection, so a query can wait minutes: past `timeoutMs` the answer is "not ready (busy)".
+ */
+export async function readiness(db: Sql, timeoutMs = 5000): Promise<Readiness> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Readiness>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ready: false,
+          database: "busy",
+          migrations: { applied: 0, expected: migrations.length, upToDate: false },
+          problem: `the database did not answer within ${timeoutMs / 1000} s (a run being applied on the embedded database holds it)`,
+        }),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([check(db), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function check(db: Sql): Promise<Readiness> {
   const expected = migrations.length;
   const latest = Math.max(...migrations.map((m) => m.when));
   try {

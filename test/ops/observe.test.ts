@@ -86,4 +86,28 @@ describeEachBackend("metrics and readiness", [{ code: "staff", managed: true }],
     }
     expect((await fetch(url("/readyz"))).status).toBe(200);
   });
+
+  test("/readyz answers 503 'busy' when the database does not answer in time (an apply holding the embedded database)", async () => {
+    const { store } = t();
+    const app = new Hono();
+    app.route("/", observeApp({ db: store.db, metrics, readyTimeoutMs: 200 }));
+    // Hold the database the way an apply does: on PGlite a transaction keeps the one connection;
+    // on PostgreSQL a lock on the migrations table makes the readiness query wait.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holder = store.db.transaction(async (tx) => {
+      await tx.exec("LOCK TABLE drizzle.__drizzle_migrations IN ACCESS EXCLUSIVE MODE");
+      await held;
+    });
+    try {
+      await Bun.sleep(50);
+      const busy = await app.request("/readyz");
+      expect(busy.status).toBe(503);
+      expect(await busy.json()).toMatchObject({ ready: false, database: "busy" });
+    } finally {
+      release();
+      await holder;
+    }
+    expect((await app.request("/readyz")).status).toBe(200);
+  });
 });
