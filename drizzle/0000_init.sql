@@ -110,6 +110,9 @@ CREATE TABLE "run_files" (
 	"digest" text NOT NULL,
 	"replaceable" boolean DEFAULT false NOT NULL,
 	"record_count" integer,
+	"removed_at" timestamp with time zone,
+	"removed_reason" text,
+	"original_digest" text,
 	"uploaded_via" text,
 	"uploaded_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -215,4 +218,12 @@ CREATE INDEX "runs_created_idx" ON "runs" USING btree ("created_at");--> stateme
 CREATE UNIQUE INDEX "sftp_accounts_name_key" ON "sftp_accounts" USING btree ("name");--> statement-breakpoint
 CREATE UNIQUE INDEX "sync_ledger_username_key" ON "sync_ledger" USING btree ("username");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_username_key" ON "users" USING btree ("username");--> statement-breakpoint
-CREATE INDEX "users_email_idx" ON "users" USING btree (lower("email"));
+CREATE INDEX "users_email_idx" ON "users" USING btree (lower("email"));--> statement-breakpoint
+CREATE VIEW "public"."usersync_group_members" AS (SELECT m.user_id, u.username, m.group_id, g.code AS group_code, m.added_by, m.added_run_id, m.created_at
+  FROM memberships m JOIN users u ON u.id = m.user_id JOIN groups g ON g.id = m.group_id);--> statement-breakpoint
+CREATE VIEW "public"."usersync_groups" AS (SELECT g.id, g.code, g.title, g.managed, g.profile_type, g.past_profile_type FROM groups g);--> statement-breakpoint
+CREATE VIEW "public"."usersync_profiles" AS (SELECT u.id AS user_id, u.username, o.id AS profile_id, o.types, o.title, o.attributes, o.version, o.updated_at
+  FROM users u JOIN objects o ON o.id = u.profile_id);--> statement-breakpoint
+CREATE VIEW "public"."usersync_users" AS (SELECT u.id, u.username, u.email, u.name_first, u.name_last, u.title, u.active, u.blocked_by, u.blocked_at, u.tags,
+  u.profile_id, (l.user_id IS NOT NULL) AS managed_by_sync, l.in_feed, u.created_at, u.updated_at
+  FROM users u LEFT JOIN sync_ledger l ON l.user_id = u.id);

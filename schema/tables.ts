@@ -21,6 +21,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  pgView,
   primaryKey,
   serial,
   text,
@@ -197,6 +198,11 @@ export const runFiles = pgTable(
     digest: text("digest").notNull(),
     replaceable: boolean("replaceable").notNull().default(false),
     recordCount: integer("record_count"),
+    /** The stored bytes were deleted: by 'retention' (usersync retention) or 'erasure' (usersync erase-person). */
+    removedAt: timestamp("removed_at", { withTimezone: true }),
+    removedReason: text("removed_reason"),
+    /** Set when erasure rewrote the file without a person's records: the digest of the bytes as uploaded. */
+    originalDigest: text("original_digest"),
     uploadedVia: text("uploaded_via"),
     uploadedBy: text("uploaded_by"),
     createdAt: createdAt(),
@@ -328,3 +334,61 @@ export const auditLog = pgTable(
   },
   (t) => [index("audit_log_at_idx").on(t.at)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Read-only views for systems that read the user store directly (docs/OPERATIONS.md, "Reading the
+// user store from another system"). They are the stable contract: the tables behind them may
+// change between versions, these views keep their columns. Grant a reporting role SELECT on these
+// views only; a view reads the tables with its owner's rights, so the role needs nothing else.
+
+export const usersyncUsers = pgView("usersync_users", {
+  id: bigint("id", { mode: "number" }),
+  username: text("username"),
+  email: text("email"),
+  nameFirst: text("name_first"),
+  nameLast: text("name_last"),
+  title: text("title"),
+  active: boolean("active"),
+  blockedBy: text("blocked_by"),
+  blockedAt: timestamp("blocked_at", { withTimezone: true }),
+  tags: jsonb("tags"),
+  profileId: bigint("profile_id", { mode: "number" }),
+  managedBySync: boolean("managed_by_sync"),
+  inFeed: boolean("in_feed"),
+  createdAt: timestamp("created_at", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }),
+}).as(sql`SELECT u.id, u.username, u.email, u.name_first, u.name_last, u.title, u.active, u.blocked_by, u.blocked_at, u.tags,
+  u.profile_id, (l.user_id IS NOT NULL) AS managed_by_sync, l.in_feed, u.created_at, u.updated_at
+  FROM users u LEFT JOIN sync_ledger l ON l.user_id = u.id`);
+
+export const usersyncGroups = pgView("usersync_groups", {
+  id: integer("id"),
+  code: text("code"),
+  title: text("title"),
+  managed: boolean("managed"),
+  profileType: text("profile_type"),
+  pastProfileType: text("past_profile_type"),
+}).as(sql`SELECT g.id, g.code, g.title, g.managed, g.profile_type, g.past_profile_type FROM groups g`);
+
+export const usersyncGroupMembers = pgView("usersync_group_members", {
+  userId: bigint("user_id", { mode: "number" }),
+  username: text("username"),
+  groupId: integer("group_id"),
+  groupCode: text("group_code"),
+  addedBy: text("added_by"),
+  addedRunId: integer("added_run_id"),
+  createdAt: timestamp("created_at", { withTimezone: true }),
+}).as(sql`SELECT m.user_id, u.username, m.group_id, g.code AS group_code, m.added_by, m.added_run_id, m.created_at
+  FROM memberships m JOIN users u ON u.id = m.user_id JOIN groups g ON g.id = m.group_id`);
+
+export const usersyncProfiles = pgView("usersync_profiles", {
+  userId: bigint("user_id", { mode: "number" }),
+  username: text("username"),
+  profileId: bigint("profile_id", { mode: "number" }),
+  types: text("types").array(),
+  title: text("title"),
+  attributes: jsonb("attributes"),
+  version: integer("version"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }),
+}).as(sql`SELECT u.id AS user_id, u.username, o.id AS profile_id, o.types, o.title, o.attributes, o.version, o.updated_at
+  FROM users u JOIN objects o ON o.id = u.profile_id`);

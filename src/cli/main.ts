@@ -6,15 +6,20 @@ import { apiKeyCommand } from "./api-key.ts";
 import { applyCommand } from "./apply.ts";
 import { approveCommand } from "./approve.ts";
 import { checkCommand } from "./check.ts";
-import { controlTemplateCommand } from "./control-template.ts";
-import { objectsCommand } from "./objects.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
+import { controlTemplateCommand } from "./control-template.ts";
+import { erasePersonCommand } from "./erase-person.ts";
+import { migrateToPostgresCommand } from "./migrate-to-postgres.ts";
+import { notifyCommand } from "./notify.ts";
+import { objectsCommand } from "./objects.ts";
 import { pushCommand } from "./push.ts";
 import { rejectCommand } from "./reject.ts";
 import { replayCommand } from "./replay.ts";
 import { revertCommand } from "./revert.ts";
+import { retentionCommand } from "./retention.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
+import { scimTokenCommand } from "./scim-token.ts";
 import { serveCommand } from "./serve.ts";
 import { sftpUserCommand } from "./sftp-user.ts";
 import { userCommand } from "./user.ts";
@@ -36,6 +41,11 @@ export const COMMANDS: Command[] = [
   pushCommand,
   sftpUserCommand,
   apiKeyCommand,
+  notifyCommand,
+  scimTokenCommand,
+  retentionCommand,
+  erasePersonCommand,
+  migrateToPostgresCommand,
 ];
 
 function help(): string {

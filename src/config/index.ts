@@ -4,6 +4,7 @@ import Ajv from "ajv";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import configSchema from "../../schema/config.schema.json";
+import { checkStaleFeedSettings } from "../notify/stale.ts";
 import { parseJsonWithPosition } from "../util/json.ts";
 
 export interface GroupConfig {
@@ -40,6 +41,30 @@ export type SafetyConfig = {
   duplicates?: { enabled?: boolean; maxPercent?: number; minRecords?: number; onTrip?: "hold-run" | "hold-risky" | "warn" };
 };
 
+/** Where a secret comes from (an environment variable or a file), never the secret itself. */
+export type SecretRef = { env: string } | { file: string };
+
+/** usersync.json `notifications` (src/notify). */
+export interface NotificationsConfig {
+  hostname?: string;
+  uiUrl?: string;
+  events?: ("run-finished" | "run-held" | "stale-feed")[];
+  email?: {
+    to: string[];
+    from: string;
+    smtp: { host: string; port?: number; secure?: boolean; requireTLS?: boolean; user?: string; password?: SecretRef; timeoutMs?: number };
+  };
+  webhooks?: { url: string; format?: "form" | "json"; user?: string; token?: SecretRef; timeoutMs?: number }[];
+  staleFeed?: { expectBy: string; timezone?: string };
+}
+
+/** usersync.json `retention` (src/ops/retention.ts): absent settings keep history forever. */
+export interface RetentionConfig {
+  batchFilesDays?: number;
+  receivedRecordsDays?: number;
+  runLogDays?: number;
+}
+
 export interface FileConfig {
   dataDir?: string;
   databaseUrl?: string;
@@ -54,7 +79,8 @@ export interface FileConfig {
   userTags?: string[];
   sync?: { autoApply?: boolean; onRecordError?: "keep" | "block"; blockAfterAbsentRuns?: number };
   safety?: SafetyConfig;
-  notifications?: Record<string, unknown>;
+  notifications?: NotificationsConfig;
+  retention?: RetentionConfig;
   log?: { level?: "debug" | "info" | "warn" | "error" };
 }
 
@@ -74,7 +100,8 @@ export interface Config {
   userTags: string[];
   sync: { autoApply: boolean; onRecordError: "keep" | "block"; blockAfterAbsentRuns: number };
   safety: SafetyConfig;
-  notifications: Record<string, unknown>;
+  notifications: NotificationsConfig;
+  retention: RetentionConfig;
   log: { level: "debug" | "info" | "warn" | "error" };
 }
 
@@ -137,7 +164,7 @@ export function resolveConfig(file: FileConfig, source: string | null, env: Node
   const base = source ? dirname(source) : process.cwd();
   const dataDir = resolve(base, env.USERSYNC_DATA || file.dataDir || "data");
   const watchDir = env.USERSYNC_WATCH_DIR || file.watch?.dir;
-  const problems = checkGroups(file.groups ?? []);
+  const problems = [...checkGroups(file.groups ?? []), ...checkStaleFeedSettings(file.notifications?.staleFeed)];
   if (problems.length) throw new ConfigError(source ?? "configuration", problems);
   return {
     source,
@@ -177,6 +204,7 @@ export function resolveConfig(file: FileConfig, source: string | null, env: Node
     },
     safety: file.safety ?? {},
     notifications: file.notifications ?? {},
+    retention: file.retention ?? {},
     log: { level: (env.USERSYNC_LOG_LEVEL as Config["log"]["level"]) || file.log?.level || "info" },
   };
 }

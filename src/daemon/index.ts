@@ -12,6 +12,8 @@ import { createSftpServer, type SftpServer } from "../intake/sftp/index.ts";
 import { watchFolder, type FolderWatcher } from "../intake/watch/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import type { Logger } from "../util/log.ts";
+import { createMetrics } from "../observe/index.ts";
+import { startHousekeeping, type Housekeeping } from "../ops/housekeeping.ts";
 import { createApp } from "../web/app.ts";
 import { startWorker } from "./worker.ts";
 
@@ -28,9 +30,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const stoppers: (() => Promise<void> | void)[] = [];
   let worker: ReturnType<typeof startWorker> | null = null;
   let intake: ReturnType<typeof createIntake> | null = null;
+  let housekeeping: Housekeeping | null = null;
   const stopAll = async () => {
     for (const stop of stoppers) await stop();
     await intake?.drain();
+    await housekeeping?.stop();
     await worker?.stop();
     await store.close();
   };
@@ -41,17 +45,47 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
 
     const settings = engineSettings(config);
     const safety = resolveSafetySettings(config.safety);
-    worker = startWorker({ store, settings, safety, log: log.child({ component: "worker" }) });
-    intake = createIntake({ store, log: log.child({ component: "intake" }), control: settings, autoApply: config.sync.autoApply, safety, onQueued: () => worker?.wake() });
-    const throttle = new LoginThrottle({
-      maxFailures: config.loginThrottle.maxFailures,
-      windowMs: config.loginThrottle.windowSeconds * 1000,
-      blockMs: config.loginThrottle.blockSeconds * 1000,
+    const metrics = createMetrics(store.db);
+    worker = startWorker({
+      store,
+      settings,
+      safety,
+      log: log.child({ component: "worker" }),
+      metrics,
+      notify: { store, config, log: log.child({ component: "notify" }) },
     });
+    intake = createIntake({
+      store,
+      log: log.child({ component: "intake" }),
+      control: settings,
+      autoApply: config.sync.autoApply,
+      safety,
+      onQueued: () => worker?.wake(),
+      onAccepted: (via, bytes) => metrics.uploadReceived(via, bytes),
+    });
+    const throttle = new LoginThrottle(
+      {
+        maxFailures: config.loginThrottle.maxFailures,
+        windowMs: config.loginThrottle.windowSeconds * 1000,
+        blockMs: config.loginThrottle.blockSeconds * 1000,
+      },
+      Date.now,
+      (door) => metrics.loginFailed(door),
+    );
+    // the stale-feed check every minute, retention once a day
+    housekeeping = startHousekeeping({ store, config, log: log.child({ component: "housekeeping" }) });
 
     let httpPort: number | null = null;
     if (config.http.enabled) {
-      const app = createApp({ store, intake, throttle, log: log.child({ component: "http" }), maxUploadBytes: config.http.maxUploadBytes, trustProxy: config.http.trustProxy });
+      const app = createApp({
+        store,
+        intake,
+        throttle,
+        metrics,
+        log: log.child({ component: "http" }),
+        maxUploadBytes: config.http.maxUploadBytes,
+        trustProxy: config.http.trustProxy,
+      });
       const server = Bun.serve({
         hostname: config.listen,
         port: config.http.port,

@@ -5,6 +5,8 @@ import { claimQueuedRun } from "../batch/index.ts";
 import { executeRun, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
 import { planSafetyCheck, type SafetySettings } from "../engine/safety.ts";
 import type { Store } from "../store/index.ts";
+import { notifyAfterRun, type NotifyContext } from "../notify/index.ts";
+import type { Metrics } from "../observe/index.ts";
 import type { Logger } from "../util/log.ts";
 
 export interface Worker {
@@ -21,7 +23,18 @@ export function holdAnyway(plan: SafetyVerdict, preflight: SafetyVerdict): Safet
   return { ...plan, held: true, hold: "run", checks: [...plan.checks, ...preflight.checks.filter((c) => c.tripped && !names.has(c.name))] };
 }
 
-export function startWorker(options: { store: Store; settings: EngineSettings; safety: SafetySettings; log: Logger; pollMs?: number }): Worker {
+export interface WorkerOptions {
+  store: Store;
+  settings: EngineSettings;
+  safety: SafetySettings;
+  log: Logger;
+  metrics?: Metrics;
+  /** where run reports go (email, webhooks); absent: none */
+  notify?: NotifyContext;
+  pollMs?: number;
+}
+
+export function startWorker(options: WorkerOptions): Worker {
   const { store, log } = options;
   let stopping = false;
   let wakeUp: (() => void) | null = null;
@@ -54,6 +67,9 @@ export function startWorker(options: { store: Store; settings: EngineSettings; s
       actor: "daemon",
       onProgress: (state) => log.debug("run.progress", { runId: run.id, phase: state.phase, done: state.done, total: state.total }),
     });
+    options.metrics?.runFinished(outcome.status, outcome.durationMs / 1000);
+    // the report for a finished run, the notice for a held one; a failed delivery is logged, never fatal
+    if (options.notify) await notifyAfterRun(options.notify, outcome).catch((error: unknown) => log.error("notify.failed", { runId: run.id, error }));
     const level = outcome.status === "failure" ? "error" : outcome.status === "held" ? "warn" : "info";
     log[level]("run.finished", {
       runId: run.id,

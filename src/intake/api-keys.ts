@@ -57,7 +57,7 @@ export async function revokeApiKey(db: Sql, idOrName: string): Promise<number> {
 export async function verifyApiKey(db: Sql, key: string, path: string): Promise<{ id: number; name: string } | null> {
   if (key.length < MIN_KEY_LENGTH) return null;
   const [row] = await db.query<{ id: number; name: string; path_prefix: string }>(
-    "SELECT id, name, path_prefix FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+    "SELECT id, name, path_prefix FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL AND scope = 'upload'",
     [hashKey(key)],
   );
   if (!row || !path.startsWith(row.path_prefix)) return null;

@@ -26,6 +26,8 @@ export interface IntakeOptions {
   safety: SafetySettings;
   /** Called when a run has been queued, to wake the worker. */
   onQueued: () => void;
+  /** Called for every accepted upload (the metrics' upload counters). */
+  onAccepted?: (via: Upload["via"], bytes: number) => void;
 }
 
 export interface Intake {
@@ -76,6 +78,7 @@ export function createIntake(options: IntakeOptions): Intake {
       throw error;
     }
     log.info("upload.accepted", { ...fields, runId: accepted.runId, runStatus: accepted.runStatus, missing: accepted.missing, detached: accepted.detached });
+    options.onAccepted?.(upload.via, stored.size);
     if (accepted.runStatus === "ready" && upload.via !== "http") await startSync(`${upload.via}:${upload.by ?? "?"}`);
     return accepted;
   };

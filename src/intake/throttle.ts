@@ -23,6 +23,8 @@ export class LoginThrottle {
   constructor(
     readonly settings: ThrottleSettings = DEFAULT_THROTTLE,
     private readonly now: () => number = Date.now,
+    /** told of every failed login, by door (the metrics' failed-login counter) */
+    private readonly onFailure: (door: "sftp" | "http-api" | "ui") => void = () => {},
   ) {}
 
   /** True while `address` may not even try. */
@@ -32,7 +34,8 @@ export class LoginThrottle {
   }
 
   /** Count a failed attempt; returns true if the address is now blocked. */
-  fail(address: string): boolean {
+  fail(address: string, door: "sftp" | "http-api" | "ui" = "http-api"): boolean {
+    this.onFailure(door);
     const t = this.now();
     const entry = this.entries.get(address) ?? { failures: [], blockedUntil: 0 };
     entry.failures = entry.failures.filter((at) => at > t - this.settings.windowMs);

@@ -6,6 +6,7 @@ import { FileStore } from "./files.ts";
 import { migrate } from "./migrate.ts";
 import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
+import { embeddedPgliteTemplate } from "./template.ts";
 
 export { copyField, type Database, type Row, type Sql } from "./db.ts";
 export { FileStore, FileTooLargeError, type StoredFile } from "./files.ts";
@@ -24,13 +25,16 @@ export interface StoreOptions {
   dataDir: string;
   databaseUrl: string | null;
   filesDir: string;
-  /** PGlite: start a new database from this template rather than initdb. */
+  /**
+   * PGlite: start a new database from this template rather than initdb. Absent: the template
+   * embedded in the compiled binary, if any (src/store/template.ts); null: none.
+   */
   pgliteTemplate?: Blob | null;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   mkdirSync(options.dataDir, { recursive: true });
-  const db = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir, { template: options.pgliteTemplate });
+  const db = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir, { template: options.pgliteTemplate === undefined ? embeddedPgliteTemplate() : options.pgliteTemplate });
   try {
     await migrate(db);
   } catch (error) {

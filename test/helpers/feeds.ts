@@ -85,3 +85,18 @@ export async function dumpStore(store: Store, tables: string[] = Object.keys(DUM
   }
   return parts.join("\n");
 }
+
+/**
+ * usersync.json `safety` for tests about something else (migration, notifications, intake): every
+ * check only warns, so small test feeds apply. The checks themselves are tested in test/safety.
+ */
+export const CHECKS_WARN_ONLY = {
+  firstRun: { enabled: false },
+  emptyFeed: { onTrip: "warn" },
+  blocks: { onTrip: "warn" },
+  fileChange: { onTrip: "warn" },
+  schemaDrift: { onTrip: "warn" },
+  fieldChange: { onTrip: "warn" },
+  errors: { onTrip: "warn" },
+  duplicates: { onTrip: "warn" },
+} as const;

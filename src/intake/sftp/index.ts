@@ -91,7 +91,7 @@ export function createSftpServer(options: SftpServerOptions): SftpServer {
         if (ctx.method === "password") {
           ok = (await Bun.password.verify(ctx.password, usable?.passwordHash ?? DUMMY_HASH)) && usable?.passwordHash != null;
           if (!ok) {
-            const blocked = throttle.fail(address);
+            const blocked = throttle.fail(address, "sftp");
             log.warn("sftp.login-failed", { address, account: ctx.username, method: "password", nowThrottled: blocked });
           }
         } else {
@@ -99,7 +99,7 @@ export function createSftpServer(options: SftpServerOptions): SftpServer {
           // a client offers its keys one by one: count one failure per connection, not per key
           if (!ok && !keyFailureCounted) {
             keyFailureCounted = true;
-            const blocked = throttle.fail(address);
+            const blocked = throttle.fail(address, "sftp");
             log.warn("sftp.login-failed", { address, account: ctx.username, method: "publickey", nowThrottled: blocked });
           }
           if (ok && !ctx.signature) return ctx.accept();

@@ -65,7 +65,7 @@ export function apiKeyAuth(options: { db: Sql; throttle: LoginThrottle; log: Log
       if (!key) throw new ApiAuthError("UNAUTHORISED");
       const found = await verifyApiKey(options.db, key, c.req.path);
       if (!found) {
-        const blocked = options.throttle.fail(address);
+        const blocked = options.throttle.fail(address, "http-api");
         options.log.warn("http.auth-failed", { address, path: c.req.path, nowThrottled: blocked });
         throw new ApiAuthError("INVALID-API-KEY");
       }
