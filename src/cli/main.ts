@@ -2,6 +2,7 @@
 // usersync: the command line. One file per subcommand; this one only dispatches.
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
+import { adminCommand } from "./admin.ts";
 import { applyCommand } from "./apply.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { runCommand } from "./run.ts";
@@ -9,7 +10,7 @@ import { runsCommand } from "./runs.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand];
+export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand, adminCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
