@@ -1,7 +1,7 @@
 // The dashboard: did the last feed work, and what did it change — at a glance. Held runs that
 // need a decision come first.
 import type { FC } from "hono/jsx";
-import type { RunView } from "../src/web/ui/data/runs.ts";
+import type { RunView, UserFigures } from "../src/web/ui/data/runs.ts";
 import { BarChart } from "./chart.tsx";
 import { Badge, Empty, Figure, href, Notice, Time } from "./components.tsx";
 import { num, when } from "./format.ts";
@@ -12,7 +12,7 @@ export interface DashboardProps {
   inProgress: RunView[];
   last: RunView | null;
   recent: RunView[];
-  users: { managed: number; active: number; blockedSync: number; blockedAdmin: number; inError: number; pending: number };
+  users: UserFigures;
   lastFileAt: Date | null;
   schedule: string | null;
 }

@@ -30,11 +30,12 @@ export async function createSession(db: Sql, adminId: number): Promise<{ token: 
   const token = randomToken();
   const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS);
   await db.query("DELETE FROM sessions WHERE expires_at < now()");
-  await db.query("INSERT INTO sessions (id, admin_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)", [
+  // The time goes as ISO text: postgres.js and PGlite would each serialise a Date their own way.
+  await db.query("INSERT INTO sessions (id, admin_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4::text::timestamptz)", [
     tokenDigest(token),
     adminId,
     randomToken(),
-    expiresAt,
+    expiresAt.toISOString(),
   ]);
   return { token, expiresAt };
 }

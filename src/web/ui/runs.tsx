@@ -33,7 +33,7 @@ export function registerRuns(app: Hono<UiEnv>, deps: UiDeps): void {
     const id = intParam(c.req.param("id"));
     const run = id ? await getRun(db, id) : null;
     if (!run) return notFound(c, "There is no such run.");
-    const facets = await logFacets(db, run.id);
+    const facets = await logFacets(db, run);
     const files = await runFiles(db, run.id);
     const firstErrors = (await logPage(db, run.id, { level: "error" }, { limit: 10 })).lines;
     const planPreview =
@@ -67,7 +67,7 @@ export function registerRuns(app: Hono<UiEnv>, deps: UiDeps): void {
     const size = PAGE_SIZES.includes(Number(q("size"))) ? Number(q("size")) : 200;
     const after = /^[0-9]{1,18}$/.test(q("after")) ? Number(q("after")) : null;
     const before = /^[0-9]{1,18}$/.test(q("before")) ? Number(q("before")) : null;
-    const [facets, page] = [await logFacets(db, run.id), await logPage(db, run.id, filter, { after, before, limit: size })];
+    const [facets, page] = [await logFacets(db, run), await logPage(db, run.id, filter, { after, before, limit: size })];
     const total = facets.reduce((s, f) => s + f.n, 0);
     const matching = await countLines(db, run.id, filter, facets);
     return c.render(
