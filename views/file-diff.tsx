@@ -5,7 +5,7 @@ import type { RecordDiff } from "../src/web/ui/file-diff.ts";
 import type { DiffRow } from "../src/web/ui/line-diff.ts";
 import type { FieldChange } from "../src/web/ui/record-diff.ts";
 import { Empty, Figure, Notice, UserLink, valueText } from "./components.tsx";
-import { num } from "./format.ts";
+import { num, plural } from "./format.ts";
 import { changeText } from "./values.ts";
 import { LineDiff } from "./line-diff.tsx";
 
@@ -83,7 +83,7 @@ export const FileDiffPage: FC<FileDiffProps> = ({ runId, name, previousRunId, re
     {lines ? (
       <section class="card">
         <h2>
-          {num(lines.added)} lines added, {num(lines.removed)} removed
+          {plural(lines.added, "line")} added, {num(lines.removed)} removed
         </h2>
         <LineDiff rows={lines.rows} />
       </section>

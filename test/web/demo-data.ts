@@ -16,6 +16,10 @@ export const GROUPS: GroupConfig[] = [
 ];
 
 export const XSS = "<script>alert(1)</script>";
+/** A username a spreadsheet would run as a formula, in the errors CSV. */
+export const FORMULA = "=2+3";
+/** Users in the first feed (enough for the log to need paging). */
+export const PEOPLE = 240;
 export const XSS_NAME = '<img src=x onerror="alert(2)">';
 
 export const ADMIN = { name: "alice", password: "correct horse battery staple" };
@@ -98,28 +102,32 @@ export async function buildDemo(store: Store, settings = {}): Promise<Demo> {
   await createAdmin(db, ADMIN.name, ADMIN.password, "admin");
   await createAdmin(db, VIEWER.name, VIEWER.password, "viewer");
 
-  const day1 = [...people(40), person(XSS, { first: XSS_NAME, last: "Tables'); DROP TABLE users;--", email: "xss@example.org", groups: ["staff", "ethics-panel"] })];
+  const day1 = [...people(PEOPLE), person(XSS, { first: XSS_NAME, last: "Tables'); DROP TABLE users;--", email: "xss@example.org", groups: ["staff", "ethics-panel"] })];
   const first = await applyFeed(store, CONTROL, { staff: json(day1) }, { settings });
 
-  // Day 2: u001 changes job and phone; u002 leaves; u041 joins; u003's record loses its last name (rejected); u004 appears twice.
-  const day2 = people(41, (p, i) => {
+  // Day 2: u001 changes job and phone; u002 leaves; u241 joins; u003's record loses its last name
+  // (rejected); u004 appears twice; "=2+3" joins, twice.
+  const day2 = people(PEOPLE + 1, (p, i) => {
     if (i === 1) return { ...p, job: "Head of Department", phone: "07700 900999", groups: ["staff", "students"] };
     if (i === 2) return null;
     if (i === 3) return { ...p, last: "" };
     return p;
   });
   day2.push({ ...person("u004"), first: "Duplicate" });
+  day2.push(person(FORMULA), { ...person(FORMULA), first: "Again" });
   day2.push(person(XSS, { first: XSS_NAME, last: "Tables'); DROP TABLE users;--", email: "xss@example.org", job: '=HYPERLINK("http://evil.example","click")', groups: ["staff", "ethics-panel"] }));
   const second = await applyFeed(store, CONTROL_V2, { staff: json(day2) }, { settings });
 
-  const dryRun = await applyFeed(store, CONTROL_V2, { staff: json(day2.slice(0, 35)) }, { settings, dryRun: true });
-  const held = await applyFeed(store, CONTROL_V2, { staff: json(day2.slice(0, 30)) }, { settings, safety: HOLD });
+  // A dry run: three people change job, two leave. Then a feed cut short (150 of 243 records): held.
+  const day3 = day2.filter((p) => p.id !== "u010" && p.id !== "u011").map((p) => (["u020", "u021", "u022"].includes(p.id as string) ? { ...p, job: "Dean" } : p));
+  const dryRun = await applyFeed(store, CONTROL_V2, { staff: json(day3) }, { settings, dryRun: true });
+  const held = await applyFeed(store, CONTROL_V2, { staff: json(day2.slice(0, 150)) }, { settings, safety: HOLD });
   const failed = await applyFeed(store, CONTROL_V2, { staff: '[{"id": "u001", "first": "A"' }, { settings });
   return {
     runs: { first: first.runId, second: second.runId, dryRun: dryRun.runId, held: held.runId, failed: failed.runId },
     changed: "u001",
     removed: "u002",
-    added: "u041",
+    added: "u241",
     rejected: "u003",
   };
 }

@@ -103,7 +103,8 @@ export function registerRuns(app: Hono<UiEnv>, deps: UiDeps): void {
     if (!file) return notFound(c, "This run has no file of that name.");
     if (!store.files.has(file.digest)) return notFound(c, `The stored bytes of this file (SHA-256 ${file.digest}) are missing from the file store.`, 410);
     const name = c.req.param("name");
-    const filename = file.original_filename || (name === "_control" ? "_control.json" : name);
+    // Only the file's own name: an uploader's path (or "../") never reaches the header.
+    const filename = (file.original_filename || (name === "_control" ? "_control.json" : name)).split(/[\\/]/).pop() || name;
     return new Response(store.files.stream(file.digest), {
       headers: {
         "Content-Type": "application/octet-stream",
