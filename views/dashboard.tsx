@@ -56,7 +56,7 @@ export const DashboardPage: FC<DashboardProps> = ({ held, inProgress, last, rece
             <>
               <RunLine run={last} />
               <p>
-                <strong>{outcomeSentence(last)}</strong>{" "}
+                <strong>{outcomeSentence(last)}</strong> {last.status === "failure" && last.message ? <span>{last.message}</span> : null}{" "}
                 {last.previousErrors !== null ? (
                   <span class="small">
                     Errors against the previous run: <ErrorDelta run={last} />

@@ -43,7 +43,7 @@ export function outcomeSentence(run: RunView): string {
     case "dry-run":
       return `Dry run — nothing was applied. It would: ${what}; ${errors}.`;
     case "failure":
-      return `Failed — nothing was applied.${run.message ? ` ${run.message}` : ""}`;
+      return "Failed — nothing was applied.";
     case "rejected":
       return `Rejected by ${run.approvedBy ?? "an admin"} — nothing was applied.`;
     case "cancelled":
@@ -105,7 +105,7 @@ export const SafetyVerdict: FC<{ safety: SafetyVerdictView | null; status: strin
     return <p class="muted">{status === "held" ? "Held, but no check recorded why." : "No safety checks were recorded for this run."}</p>;
   return (
     <div class="scroll">
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Check</th>
@@ -117,7 +117,9 @@ export const SafetyVerdict: FC<{ safety: SafetyVerdictView | null; status: strin
         <tbody>
           {safety.checks.map((check) => (
             <tr class={check.tripped ? "row-warn" : undefined}>
-              <td class="nowrap">{check.name}</td>
+              <td class="nowrap">
+                <strong>{check.name}</strong>
+              </td>
               <td>{check.tripped ? <Badge status="held" label="tripped" /> : <Badge status="complete" label="passed" />}</td>
               <td class="wrap">{check.message}</td>
               <td class="small">

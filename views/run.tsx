@@ -66,6 +66,7 @@ export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, p
         <p>
           <strong>{outcomeSentence(run)}</strong>
         </p>
+        {run.status === "failure" && run.message ? <p>{run.message}</p> : null}
         {run.status === "held" ? (
           <p>
             A safety check tripped, so nothing was written. The checks below say what they found; the plan says exactly what applying
@@ -196,7 +197,7 @@ export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, p
         <h2 id="files">Files</h2>
         {files.length ? (
           <div class="scroll">
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th>Name</th>
@@ -215,7 +216,7 @@ export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, p
                       <code>{f.name}</code>
                     </td>
                     <td class="hide-sm wrap">{f.originalFilename ?? "–"}</td>
-                    <td class="num">{bytes(f.size)}</td>
+                    <td class="num" data-label="Size">{bytes(f.size)}</td>
                     <td class="hide-sm">
                       <code title={f.digest}>{f.digest.slice(0, 12)}…</code>
                     </td>

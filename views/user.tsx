@@ -324,7 +324,7 @@ export const UserPage: FC<UserPageProps> = ({ username, report, profile, events,
       ) : null}
 
       <section class="card" aria-labelledby="events">
-        <h2 id="events">What the sync did</h2>
+        <h2 id="events">What the sync did to {username}</h2>
         {events.length ? (
           <div class="scroll">
             <table>

@@ -6,6 +6,7 @@ import type { GroupConfig } from "../../src/config/index.ts";
 import { resolveConfig, type Config } from "../../src/config/index.ts";
 import type { SafetyCheck } from "../../src/engine/index.ts";
 import type { Store } from "../../src/store/index.ts";
+import { setCurrentControl } from "../../src/batch/index.ts";
 import { createAdmin } from "../../src/web/auth/index.ts";
 import { applyFeed, json, person } from "../helpers/feeds.ts";
 
@@ -123,6 +124,8 @@ export async function buildDemo(store: Store, settings = {}): Promise<Demo> {
   const dryRun = await applyFeed(store, CONTROL_V2, { staff: json(day3) }, { settings, dryRun: true });
   const held = await applyFeed(store, CONTROL_V2, { staff: json(day2.slice(0, 150)) }, { settings, safety: HOLD });
   const failed = await applyFeed(store, CONTROL_V2, { staff: '[{"id": "u001", "first": "A"' }, { settings });
+  // What the daemon does when a control file is uploaded: version 2 becomes the current one.
+  await setCurrentControl(db, 2, ADMIN.name);
   return {
     runs: { first: first.runId, second: second.runId, dryRun: dryRun.runId, held: held.runId, failed: failed.runId },
     changed: "u001",

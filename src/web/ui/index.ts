@@ -3,11 +3,12 @@
 // every form post needs the session's CSRF token; every change needs the admin role and is
 // written to the audit log.
 //
-// Mounting: the daemon should hand the UI only what its own routes did not answer, e.g.
-//   app.get("/healthz", …); app.route("/api/haplo-user-sync", api);
-//   const ui = uiApp({ store, config }); app.all("*", (c) => ui.fetch(c.req.raw, c.env));
-// so the UI's guards (sign-in redirect, CSRF) never stand in front of the API. c.env must be
-// Bun's server (as Bun.serve passes it) for the sign-in throttle to see client addresses.
+// Mounting: register the UI LAST in the daemon's app, after /healthz and the API routes —
+//   app.get("/healthz", …); app.route("/api/haplo-user-sync", api); app.route("/", uiApp({ store, config }));
+// Hono runs handlers in the order they were registered, so the UI's guards (sign-in redirect,
+// CSRF) then never stand in front of a route the API answers (checked: a UI mounted first would
+// answer 401 to API calls). c.env must be Bun's server (as Bun.serve passes it to fetch) for the
+// sign-in throttle to see client addresses.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, LoginThrottle } from "../auth/index.ts";
