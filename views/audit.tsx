@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The audit log: every change made through the UI (and every sign-in), newest first.
 import type { FC } from "hono/jsx";
 import { Empty, href, Pager, Time, UserLink, valueText } from "./components.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Small bar charts in inline SVG (no library, no script): one per measure, each with its own
 // scale, every bar a link to its run with a tooltip (<title>) giving the exact figure.
 import type { FC } from "hono/jsx";

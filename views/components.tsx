@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Small pieces shared by the pages. Every value is rendered as text (hono/jsx escapes it); no
 // component takes raw HTML.
 import type { Child, FC } from "hono/jsx";

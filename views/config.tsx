@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The configuration as it is in force: read-only here (editing comes with the configuration
 // work). Secrets are never shown: values under names like password, secret, token or key are
 // replaced before they reach this page.

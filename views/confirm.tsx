@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A confirmation step before any change: what will happen, in words, and one button. Works
 // without JavaScript: the action is a form post carrying the CSRF token.
 import type { Child, FC } from "hono/jsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Control files: the current version, the history (which version processed which runs), one
 // version, and the difference between two versions.
 import type { FC } from "hono/jsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The dashboard: did the last feed work, and what did it change — at a glance. Held runs that
 // need a decision come first.
 import type { FC } from "hono/jsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A batch file against the same-named file of an earlier run: records added, removed and
 // changed (field by field), keyed by username — or a line diff for the control file.
 import type { FC } from "hono/jsx";

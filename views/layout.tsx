@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The frame of every signed-in page: the bar with the navigation and the signed-in account.
 import type { Child, FC } from "hono/jsx";
 import { CsrfField } from "./components.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A line diff as a table: removed lines red, added green, unchanged stretches folded.
 import type { FC } from "hono/jsx";
 import type { DiffRow } from "../src/web/ui/line-diff.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Lines of a run's log, with the field-level changes of each user folded under the line
 // (<details>: open with a click, no script needed).
 import type { FC } from "hono/jsx";

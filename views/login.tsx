@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The sign-in page: the only page shown without a session.
 import type { FC } from "hono/jsx";
 import { Notice } from "./components.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The haplo:user-sync model as Haplo's data-import admin shows it: each destination with its
 // names, types, required/optional and multivalue; the managed groups and their profile types; and
 // the control-file generator (tick names, get a starting control file).

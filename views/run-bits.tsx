@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Pieces about runs used by several pages: the outcome in one sentence, the counts as figures,
 // the change in errors against the previous run, and the safety verdict.
 import type { FC } from "hono/jsx";

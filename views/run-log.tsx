@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A run's log: filters (level, action, username), facet counts, and keyset paging.
 import type { FC } from "hono/jsx";
 import type { LogFilter, LogPage } from "../src/web/ui/data/log.ts";

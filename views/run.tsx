@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // One run: what it did (or would do), why it was held, its files, and its first errors.
 import type { FC } from "hono/jsx";
 import type { LogLineView } from "../src/web/ui/data/log.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The list of runs, newest first, with their counts and the change in errors.
 import type { FC } from "hono/jsx";
 import type { RunPage } from "../src/web/ui/data/runs.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Who may upload batch files: SFTP accounts and API keys. Read-only here; no secret is ever
 // shown — for SFTP, whether a password is set and each key's fingerprint; for API keys, only the
 // first characters that tell them apart.

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // One user: why they are in their state (first), the actions an admin may take, the account,
 // groups, profile, the sync's ledger, the log lines that named them, and the timeline of every
 // distinct record received for them with what changed from one to the next.

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Finding users: search by username, email or name, or list them by state.
 import type { FC } from "hono/jsx";
 import type { UserRow, UserState } from "../src/web/ui/data/users.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The audit log page, newest first, keyset-paged by id.
 import type { Hono } from "hono";
 import { AuditPage, auditHref, type AuditRow } from "../../../views/audit.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The control-file pages: current version, history, one version, download, and a diff.
 import type { Hono } from "hono";
 import { ControlDiffPage, ControlPage, ControlVersionCard } from "../../../views/control.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The dashboard: held runs first, the last run and its result, the feed, and the trend.
 import type { Hono } from "hono";
 import { DashboardPage } from "../../../views/dashboard.tsx";

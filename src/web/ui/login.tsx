@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Signing in and out. The sign-in form has no session to carry a CSRF token, so it carries a
 // random token that must match a cookie set with the form (double submit, SameSite=Strict).
 // Failures are throttled per address and per account; after too many, even the right password is

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The model page and the control-file generator.
 import type { Hono } from "hono";
 import { GeneratedPage, ModelPage, type GroupView } from "../../../views/model.tsx";

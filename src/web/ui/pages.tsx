@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The page frame (through Hono's jsxRenderer, which adds the doctype) and the error pages.
 import type { Context } from "hono";
 import { jsxRenderer } from "hono/jsx-renderer";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Pages about runs: the list, one run, its log, its errors as CSV, its files and their diffs.
 import type { Hono } from "hono";
 import { stream } from "hono/streaming";

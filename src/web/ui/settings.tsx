@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Read-only pages about how the daemon is set up: the configuration in force, and the uploaders
 // (SFTP accounts and API keys) — never showing a secret.
 import type { Hono } from "hono";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Pages about users: search and lists, one user's page (explain-why, profile, timeline), and the
 // admin's actions on a user — re-process next run, block, unblock — each confirmed and audited.
 import type { Hono } from "hono";
