@@ -76,8 +76,8 @@ CREATE TABLE "received_records" (
 	"file_name" text,
 	"record_number" integer,
 	"raw_digest" bigint NOT NULL,
-	"raw" json NOT NULL,
-	"mapped" json,
+	"raw" text NOT NULL,
+	"mapped" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -165,8 +165,10 @@ CREATE TABLE "sync_ledger" (
 	"username" text NOT NULL,
 	"digest" bigint NOT NULL,
 	"raw_digest" bigint NOT NULL,
+	"context" text,
 	"in_feed" boolean DEFAULT true NOT NULL,
 	"error" boolean DEFAULT false NOT NULL,
+	"warned" boolean DEFAULT false NOT NULL,
 	"absent_runs" integer DEFAULT 0 NOT NULL,
 	"created_run_id" integer,
 	"last_run_id" integer,
@@ -192,22 +194,15 @@ CREATE TABLE "users" (
 	CONSTRAINT "users_blocked_by_check" CHECK ("users"."blocked_by" is null or "users"."blocked_by" in ('sync', 'admin'))
 );
 --> statement-breakpoint
-ALTER TABLE "memberships" ADD CONSTRAINT "memberships_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "memberships" ADD CONSTRAINT "memberships_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "run_changes" ADD CONSTRAINT "run_changes_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "run_events" ADD CONSTRAINT "run_events_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "run_files" ADD CONSTRAINT "run_files_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "runs" ADD CONSTRAINT "runs_control_file_id_control_files_id_fk" FOREIGN KEY ("control_file_id") REFERENCES "public"."control_files"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_admin_id_admins_id_fk" FOREIGN KEY ("admin_id") REFERENCES "public"."admins"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "sync_ledger" ADD CONSTRAINT "sync_ledger_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "users" ADD CONSTRAINT "users_profile_id_objects_id_fk" FOREIGN KEY ("profile_id") REFERENCES "public"."objects"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "admins_username_key" ON "admins" USING btree ("username");--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
 CREATE INDEX "control_files_digest_idx" ON "control_files" USING btree ("digest");--> statement-breakpoint
 CREATE UNIQUE INDEX "groups_code_key" ON "groups" USING btree ("code");--> statement-breakpoint
 CREATE INDEX "memberships_group_idx" ON "memberships" USING btree ("group_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "objects_behaviour_key" ON "objects" USING btree ("behaviour");--> statement-breakpoint
-CREATE INDEX "objects_types_idx" ON "objects" USING gin ("types");--> statement-breakpoint
 CREATE INDEX "received_records_username_idx" ON "received_records" USING btree ("username","id");--> statement-breakpoint
 CREATE INDEX "run_changes_run_idx" ON "run_changes" USING btree ("run_id");--> statement-breakpoint
 CREATE INDEX "run_changes_user_idx" ON "run_changes" USING btree ("user_id");--> statement-breakpoint
@@ -226,6 +221,4 @@ CREATE INDEX "sync_ledger_pending_idx" ON "sync_ledger" USING btree ("username")
 CREATE UNIQUE INDEX "users_username_key" ON "users" USING btree ("username");--> statement-breakpoint
 CREATE INDEX "users_email_idx" ON "users" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "users_username_prefix_idx" ON "users" USING btree ("username" text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "users_name_first_prefix_idx" ON "users" USING btree (lower("name_first") text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "users_name_last_prefix_idx" ON "users" USING btree (lower("name_last") text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "users_blocked_idx" ON "users" USING btree ("blocked_by","username") WHERE NOT "users"."active";

@@ -12,6 +12,7 @@ const STATUS_TONE: Record<string, string> = {
   "dry-run": "info",
   running: "info",
   ready: "info",
+  queued: "info",
   uploading: "idle",
   failure: "bad",
   rejected: "bad",

@@ -53,6 +53,8 @@ export function outcomeSentence(run: RunView): string {
       return "Waiting for its files.";
     case "ready":
       return "All files received; waiting to be applied.";
+    case "queued":
+      return "Waiting in the queue to be applied.";
     case "running":
       return "Being applied now.";
     default:

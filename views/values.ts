@@ -1,6 +1,7 @@
 // Stored values as a person reads them: a profile's typed values ({t, v, q}) — names joined,
 // phone numbers in international form, addresses on one line, refs by title when known — and
 // anything else as compact JSON.
+import { describeTelephone } from "../src/control/index.ts";
 import { valueText } from "./components.tsx";
 
 export interface TypedValueLike {
@@ -25,7 +26,10 @@ export function typedValueText(tv: TypedValueLike, titles: Map<number, string> =
     case "postal-address":
       return value && typeof value === "object" ? parts(ADDRESS_PARTS) : String(value);
     case "telephone-number":
-      return value && typeof value === "object" ? String(value.international ?? value.number ?? valueText(value)) : String(value);
+      // Stored as entered with its country; the international form is worked out when shown.
+      if (value && typeof value === "object" && typeof value.number === "string")
+        return value.international ?? describeTelephone({ number: value.number, country: String(value.country ?? "GB") }).international ?? value.number;
+      return valueText(value);
     case "ref": {
       const title = typeof value === "number" ? titles.get(value) : undefined;
       return title ? `${title} (object ${value})` : `object ${valueText(value)}`;

@@ -97,3 +97,19 @@ export async function recoverInterruptedRuns(store: Store): Promise<number[]> {
     return rows.map((r) => Number(r.id));
   });
 }
+
+export { audit } from "./audit.ts";
+export { cancelRun, claimQueuedRun, reapplyRun, ReapplyError, requestApply, runReport, type ClaimedRun, type RunReport, type StartResult, type StartStatus } from "./lifecycle.ts";
+export { canMove, moveRun, OPEN_STATUSES, RUN_STATUSES, RunStateError, type RunState } from "./states.ts";
+export {
+  checkFeedName,
+  currentControl,
+  currentRun,
+  feedNameOf,
+  isIgnoredUpload,
+  receiveFile,
+  UploadRefused,
+  type AcceptedFile,
+  type IncomingFile,
+  type UploadVia,
+} from "./uploads.ts";

@@ -3,14 +3,34 @@
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
 import { adminCommand } from "./admin.ts";
+import { apiKeyCommand } from "./api-key.ts";
 import { applyCommand } from "./apply.ts";
+import { checkCommand } from "./check.ts";
+import { controlTemplateCommand } from "./control-template.ts";
+import { objectsCommand } from "./objects.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
+import { pushCommand } from "./push.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
+import { serveCommand } from "./serve.ts";
+import { sftpUserCommand } from "./sftp-user.ts";
 import { userCommand } from "./user.ts";
 import pkg from "../../package.json";
 
-export const COMMANDS: Command[] = [applyCommand, runsCommand, runCommand, userCommand, adminCommand];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  applyCommand,
+  runsCommand,
+  runCommand,
+  userCommand,
+  checkCommand,
+  controlTemplateCommand,
+  objectsCommand,
+  pushCommand,
+  sftpUserCommand,
+  apiKeyCommand,
+  adminCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -36,6 +36,7 @@ export interface FileConfig {
   http?: { enabled?: boolean; port?: number; maxUploadBytes?: number; trustProxy?: boolean };
   sftp?: { enabled?: boolean; port?: number; maxFileBytes?: number; accounts?: SftpAccountConfig[] };
   watch?: { dir?: string; stabilityMs?: number };
+  loginThrottle?: { maxFailures?: number; windowSeconds?: number; blockSeconds?: number };
   groups?: GroupConfig[];
   profile?: { defaultType?: string; attributes?: ProfileAttributeConfig[]; qualifiers?: string[] };
   userTags?: string[];
@@ -55,6 +56,7 @@ export interface Config {
   http: { enabled: boolean; port: number; maxUploadBytes: number; trustProxy: boolean };
   sftp: { enabled: boolean; port: number; maxFileBytes: number; accounts: SftpAccountConfig[] };
   watch: { dir: string | null; stabilityMs: number };
+  loginThrottle: { maxFailures: number; windowSeconds: number; blockSeconds: number };
   groups: GroupConfig[];
   profile: { defaultType: string; attributes: ProfileAttributeConfig[]; qualifiers: string[] };
   userTags: string[];
@@ -144,6 +146,11 @@ export function resolveConfig(file: FileConfig, source: string | null, env: Node
       accounts: file.sftp?.accounts ?? [],
     },
     watch: { dir: watchDir ? resolve(base, watchDir) : null, stabilityMs: file.watch?.stabilityMs ?? 1000 },
+    loginThrottle: {
+      maxFailures: file.loginThrottle?.maxFailures ?? 10,
+      windowSeconds: file.loginThrottle?.windowSeconds ?? 300,
+      blockSeconds: file.loginThrottle?.blockSeconds ?? 300,
+    },
     groups: file.groups ?? [],
     profile: {
       defaultType: file.profile?.defaultType ?? "std:type:person",

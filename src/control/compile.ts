@@ -1,28 +1,25 @@
 // Compiles a control file's instructions into plain functions (reference §3.3 for the semantics).
 // Every lookup by name — destination, name, filter, mapping, data type — happens here, once; the
 // function run for each record only walks closures. Problems found while compiling are returned
-// with the instruction's JSON path, so validation (validate.ts) reports them all at once.
+// with the instruction's JSON path, so validation (validate.ts) reports them all at once. Where
+// Haplo has a message for a problem, the message is Haplo's.
 import { FILTERS_BY_NAME, type FilterFunction, type Lookups } from "./filters.ts";
-import { ProfileDraft, type Attributes } from "./profile-draft.ts";
+import { ACTIONS, optionsWithoutEffect, unknownProperties } from "./instruction-checks.ts";
+import type { Attributes } from "./profile-draft.ts";
+import { recordTransform, runList, type RecordRun, type Step, type TransformResult } from "./record.ts";
 import { SetupError, valueConverter, type Converter, type Report } from "./values.ts";
+import { textOf } from "./text.ts";
 import type { ControlFile, DestinationDef, Instruction, Model, NameDef, TypedValue } from "./types.ts";
 
+export { ACTIONS } from "./instruction-checks.ts";
+export type { TransformResult } from "./record.ts";
+
 export interface Problem {
-  /** JSON path of the instruction, e.g. instructions[4].then[0] */
+  /** JSON path of what the problem is about, e.g. instructions[4].then[0]; "" for the whole file */
   path: string;
   message: string;
-}
-
-export interface TransformResult {
-  /** false when the record was aborted or misses required values: it must not be applied. */
-  complete: boolean;
-  /** Problems with this record, in order (without the record identifier). */
-  errors: string[];
-  /** The `user` destination: username, title, nameFirst, nameLast, email, groups. */
-  user: Record<string, unknown>;
-  /** The `user:tags` destination as strings, or null when no tag was set. */
-  tags: Record<string, string> | null;
-  profile: ProfileDraft;
+  /** A warning does not stop the control file from being used; an error (the default) does. */
+  severity?: "warning";
 }
 
 export interface CompiledInstructions {
@@ -35,6 +32,8 @@ export interface CompiledInstructions {
   topLevelSources: string[];
   /** What the lookups must hold: set by filters and mappings in use. */
   needs: Set<"behaviours" | "usernames" | "emails" | "titles">;
+  /** Names of the mappings some instruction uses. */
+  mappingsUsed: Set<string>;
 }
 
 export interface CompileEnvironment {
@@ -44,48 +43,23 @@ export interface CompileEnvironment {
   qualifiers: ReadonlySet<string>;
 }
 
-/** Per-record state while the instructions run. */
-class RecordRun {
-  readonly user: Record<string, unknown> = {};
-  readonly dictionaries = new Map<string, Record<string, unknown>>();
-  readonly errors: string[] = [];
-  aborted = false;
-  constructor(readonly profile: ProfileDraft) {
-    this.dictionaries.set("user", this.user);
-  }
-  readonly report: Report = (message) => {
-    this.errors.push(message);
-  };
-  dictionary(name: string): Record<string, unknown> {
-    let d = this.dictionaries.get(name);
-    if (!d) this.dictionaries.set(name, (d = {}));
-    return d;
-  }
-}
-
-type Step = (run: RecordRun, context: unknown) => void;
-
 const ASSIGNING_ACTIONS = new Set(["field", "field-structured", "set-value"]);
 
-export const ACTIONS: Record<string, string[]> = {
-  field: ["source", "destination", "name"],
-  "field-structured": ["structured", "destination", "name"],
-  "set-value": ["destination", "name", "value"],
-  "remove-values": ["destination", "name"],
-  "if-exists": ["source"],
-  "if-value-one-of": ["source"],
-  "if-has-value": ["destination", "name"],
-  within: ["source"],
-  "for-each": ["source"],
-  "assert-destination": ["destination", "exists"],
-  "abort-record": [],
-  "log-error": [],
-  new: ["destination"],
-  load: ["destination", "using"],
+/** Actions that Haplo's documentation names but its code does not have. */
+const RENAMED_ACTIONS: Record<string, string> = {
+  "add-value": 'add-value is now set-value; add "multivalue": true to add to a list rather than replace it',
+  "set-attribute-group": "set-attribute-group is documented by Haplo but was never part of its data import code",
+  "if-exists-value": "use if-exists, or if-value-one-of",
+  "value-map": "use mapInputValue on the instruction",
 };
 
+/** The context's own value for `source` (never an inherited one such as "constructor"). */
 function valueAt(context: unknown, source: string): unknown {
-  return context !== null && typeof context === "object" ? (context as Record<string, unknown>)[source] : undefined;
+  return context !== null && typeof context === "object" && Object.hasOwn(context, source) ? (context as Record<string, unknown>)[source] : undefined;
+}
+
+function hasKey(context: unknown, source: string): boolean {
+  return context !== null && typeof context === "object" && Object.hasOwn(context, source);
 }
 
 /** Haplo acts on a value only when it is truthy or exactly 0: "", null, undefined and false are ignored. */
@@ -93,15 +67,29 @@ function present(v: unknown): boolean {
   return !!v || v === 0;
 }
 
-function runList(steps: Step[], run: RecordRun, context: unknown) {
-  for (let i = 0; i < steps.length && !run.aborted; i++) steps[i]!(run, context);
-}
 
-/** Iterate like underscore's _.each: array elements, or an object's values. A single value is one element. */
+/**
+ * Iterate like underscore's _.each: array elements, or an object's values. Unlike underscore, a
+ * single value (a string, a number) is one element — underscore walked a string's characters, so
+ * a feed giving one group as "staff" instead of ["staff"] made groups "s", "t", "a", …
+ */
 function elementsOf(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === "object") return Object.values(value);
   return present(value) ? [value] : [];
+}
+
+/** Haplo's description of where a value came from, used in value errors. */
+function labelFor(action: string, instr: Instruction): string {
+  if (action === "field-structured") return `structured input field ${instr.structured}`;
+  if (action === "set-value") return `set value ${instr.destination}/${instr.name}`;
+  return `input field ${instr.source}`;
+}
+
+interface Scope {
+  /** inside a for-each body: destinations a new/load made ready (assignments to them may overwrite) */
+  forEach: { loaded: Set<string> } | null;
+  topLevel: boolean;
 }
 
 export function compileInstructions(control: Pick<ControlFile, "instructions" | "mapping">, env: CompileEnvironment): {
@@ -110,62 +98,86 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
 } {
   const { model, lookups, qualifiers } = env;
   const problems: Problem[] = [];
-  const mappings = control.mapping ?? {};
+  const mappings = control.mapping !== null && typeof control.mapping === "object" ? control.mapping : {};
   const needs = new Set<"behaviours" | "usernames" | "emails" | "titles">();
+  const mappingsUsed = new Set<string>();
   const topLevelSources = new Set<string>();
+  const userSync = model.name === "haplo:user-sync";
   let profileDependent = false;
   const problem = (path: string, message: string) => problems.push({ path, message });
+  const warning = (path: string, message: string) => problems.push({ path, message, severity: "warning" });
 
-  function destinationOf(instr: Instruction, path: string, property = "destination"): DestinationDef | null {
-    const name = instr[property];
+  function destinationOf(instr: Instruction, action: string, path: string): DestinationDef | null {
+    const name = instr.destination;
     if (typeof name !== "string") return null;
     const dest = model.destinations.get(name);
-    if (!dest) problem(path, `Unknown destination: ${name}`);
+    if (!dest) problem(path, `Unknown destination in ${action}: ${name}`);
     return dest ?? null;
   }
 
-  function nameOf(dest: DestinationDef, instr: Instruction, path: string): NameDef | null {
-    const def = dest.names.get(instr.name ?? "");
-    if (!def) problem(path, `Unknown name in destination ${dest.name}: ${instr.name}`);
+  function nameOf(dest: DestinationDef, instr: Instruction, action: string, path: string): NameDef | null {
+    const def = typeof instr.name === "string" ? dest.names.get(instr.name) : undefined;
+    if (!def) problem(path, `Unknown name in ${action} ${instr.name} for destination ${dest.name}`);
     return def ?? null;
   }
 
-  function filtersOf(instr: Instruction, path: string): FilterFunction[] {
-    if (instr.filters === undefined) return [];
+  /** The filters, created once; also whether any of them reads the lookups. */
+  function filtersOf(instr: Instruction, path: string): { filters: FilterFunction[]; usesLookups: boolean } | null {
+    if (instr.filters === undefined) return { filters: [], usesLookups: false };
     if (!Array.isArray(instr.filters)) {
       problem(path, "'filters' property is not an array");
-      return [];
+      return null;
     }
-    const out: FilterFunction[] = [];
+    const filters: FilterFunction[] = [];
+    let usesLookups = false;
+    let ok = true;
     for (const name of instr.filters) {
-      const def = FILTERS_BY_NAME.get(name as string);
+      const def = typeof name === "string" ? FILTERS_BY_NAME.get(name) : undefined;
       if (!def) {
-        problem(path, `Filter ${String(name)} is not available.`);
+        problem(path, `Filter ${typeof name === "string" ? name : JSON.stringify(name)} is not available.`);
+        ok = false;
         continue;
       }
-      if (def.needs) needs.add(def.needs);
-      out.push(def.create(lookups));
+      if (def.needs) {
+        needs.add(def.needs);
+        usesLookups = true;
+      }
+      filters.push(def.create(lookups));
     }
-    return out;
+    return ok ? { filters, usesLookups } : null;
   }
 
-  function converterFor(dest: DestinationDef, def: NameDef, instr: Instruction, path: string): Converter | null {
-    if (instr.qualifier !== undefined && !qualifiers.has(instr.qualifier)) problem(path, `Invalid qualifier ${instr.qualifier}`);
-    if (instr.refMapping !== undefined) {
-      if (def.type !== "ref") problem(path, `refMapping is only for names of type ref; ${dest.name} ${def.name} is ${def.type}`);
-      const mapping = mappings[instr.refMapping];
+  /** mapInputValue → filters → data type, for one instruction; null (and a problem) when it cannot be built. */
+  function converterFor(
+    dest: DestinationDef,
+    def: NameDef,
+    instr: Instruction,
+    action: string,
+    path: string,
+  ): { convert: Converter; usesLookups: boolean } | null {
+    let ok = true;
+    if (instr.qualifier !== undefined && !qualifiers.has(instr.qualifier)) {
+      problem(path, `Invalid qualifier '${instr.qualifier}' in ${action} ${dest.name}/${def.name}`);
+      ok = false;
+    }
+    for (const w of optionsWithoutEffect(instr, dest, def)) warning(path, w);
+    let usesLookups = false;
+    if (instr.refMapping !== undefined && def.type === "ref") {
+      mappingsUsed.add(instr.refMapping);
+      const mapping = Object.hasOwn(mappings, instr.refMapping) ? mappings[instr.refMapping] : undefined;
       if (mapping?.using === "behaviour") needs.add("behaviours");
       if (mapping?.using === "title") needs.add("titles");
+      usesLookups = true;
     }
     const filters = filtersOf(instr, path);
+    if (!filters) ok = false;
     try {
-      return valueConverter(def, { label: `${dest.name} ${def.name}`, instruction: instr, mappings, lookups }, filters);
+      const convert = valueConverter(def, { label: labelFor(action, instr), instruction: instr, mappings, lookups }, filters?.filters ?? []);
+      return ok ? { convert, usesLookups: usesLookups || filters!.usesLookups } : null;
     } catch (error) {
-      if (error instanceof SetupError || error instanceof Error) {
-        problem(path, error.message);
-        return null;
-      }
-      throw error;
+      if (!(error instanceof SetupError)) throw error;
+      problem(path, error.message);
+      return null;
     }
   }
 
@@ -175,16 +187,17 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     if (dest.kind === "object") {
       const qualifier = instr.qualifier;
       const make = (v: unknown): TypedValue => (qualifier === undefined ? { t: def.type, v } : { t: def.type, v, q: qualifier });
-      return instr.multivalue ? (run, v) => run.profile.append(name, make(v)) : (run, v) => run.profile.replace(name, make(v));
+      return instr.multivalue === true ? (run, v) => run.profile.append(name, make(v)) : (run, v) => run.profile.replace(name, make(v));
     }
     const destName = dest.name;
-    if (def.multivalue && instr.multivalue)
+    if (def.multivalue && instr.multivalue === true)
       return (run, v) => {
         const d = run.dictionary(destName);
         const list = d[name];
         if (Array.isArray(list)) list.push(v);
         else d[name] = [v];
       };
+    // Haplo: a multivalue name written without `multivalue` becomes [value] — the last write wins.
     if (def.multivalue) return (run, v) => void (run.dictionary(destName)[name] = [v]);
     return (run, v) => void (run.dictionary(destName)[name] = v);
   }
@@ -195,13 +208,6 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
       return (run) => run.profile.has(name);
     }
     return (run) => Object.hasOwn(run.dictionaries.get(dest.name) ?? {}, name);
-  }
-
-  interface Scope {
-    /** inside a for-each body: destinations that may be assigned without multivalue */
-    forEach: { loaded: Set<string> } | null;
-    topLevel: boolean;
-    userSync: boolean;
   }
 
   function compileList(list: unknown, path: string, scope: Scope): Step[] {
@@ -217,24 +223,31 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     return steps;
   }
 
+  /** `then`/`else`/`instructions`: absent is an empty list. */
+  function compileNested(instr: Instruction, property: "then" | "else" | "instructions" | "otherwise", path: string, scope: Scope): Step[] {
+    return instr[property] === undefined ? [] : compileList(instr[property], `${path}.${property}`, scope);
+  }
+
   function compileOne(instr: Instruction, path: string, scope: Scope): Step | null {
     if (instr === null || typeof instr !== "object" || Array.isArray(instr)) {
       problem(path, "An instruction must be an object");
       return null;
     }
     const action = instr.action ?? "field";
-    const required = ACTIONS[action];
+    const required = typeof action === "string" ? ACTIONS[action] : undefined;
     if (!required) {
-      problem(path, `Unknown action in instruction: ${action}`);
+      const hint = Object.hasOwn(RENAMED_ACTIONS, textOf(action)) ? RENAMED_ACTIONS[textOf(action)] : undefined;
+      problem(path, `Unknown action in instruction: ${textOf(action)}${hint ? ` (${hint})` : ""}`);
       return null;
     }
-    const missing = required.filter((p) => instr[p] === undefined);
+    const missing = required.filter((p) => !Object.hasOwn(instr, p));
     if (missing.length) {
       problem(path, `Expected property not found in ${action} instruction: ${missing.join(", ")}`);
       return null;
     }
+    for (const w of unknownProperties(instr, action)) warning(path, w);
     if (scope.forEach && ASSIGNING_ACTIONS.has(action)) {
-      const dest = String(instr.destination);
+      const dest = textOf(instr.destination);
       if (!dest.includes("load") && instr.multivalue !== true && !scope.forEach.loaded.has(dest))
         problem(
           path,
@@ -242,13 +255,17 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
         );
     }
     if (scope.topLevel && typeof instr.source === "string") topLevelSources.add(instr.source);
+    const nestedScope: Scope = { ...scope, topLevel: false };
 
     switch (action) {
       case "field": {
-        const dest = destinationOf(instr, path);
-        const def = dest && nameOf(dest, instr, path);
-        const convert = dest && def && converterFor(dest, def, instr, path);
-        if (!dest || !def || !convert) return null;
+        const dest = destinationOf(instr, action, path);
+        const def = dest && nameOf(dest, instr, action, path);
+        const converter = dest && def && converterFor(dest, def, instr, action, path);
+        if (!dest || !def || !converter) return null;
+        if (userSync && dest.name === "user" && def.name === "username" && !(scope.topLevel && path === firstUsernamePath))
+          warning(path, "Only the first top-level field instruction for user/username gives a record its username; this one changes nothing");
+        const { convert } = converter;
         const write = writerFor(dest, def, instr);
         const source = instr.source!;
         return (run, context) => {
@@ -259,47 +276,62 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
         };
       }
       case "set-value": {
-        const dest = destinationOf(instr, path);
-        const def = dest && nameOf(dest, instr, path);
-        const convert = dest && def && converterFor(dest, def, instr, path);
-        if (!dest || !def || !convert) return null;
-        // A constant is converted once (Haplo caches it per batch); a bad constant is a problem of the file.
-        const messages: string[] = [];
-        const v = convert(instr.value, (m) => messages.push(m));
-        for (const m of messages) problem(path, m);
-        if (v === undefined) return null;
+        const dest = destinationOf(instr, action, path);
+        const def = dest && nameOf(dest, instr, action, path);
+        const converter = dest && def && converterFor(dest, def, instr, action, path);
+        if (!dest || !def || !converter) return null;
+        if (userSync && dest.name === "user" && def.name === "username")
+          warning(path, "Only the first top-level field instruction for user/username gives a record its username; this one changes nothing");
         const write = writerFor(dest, def, instr);
-        return (run) => write(run, v);
+        const { convert, usesLookups } = converter;
+        if (!usesLookups) {
+          // A constant is converted once (Haplo: once per batch); a constant that cannot be is a mistake in the file.
+          const messages: string[] = [];
+          const v = convert(instr.value, (m) => messages.push(m));
+          for (const m of messages) problem(path, m);
+          if (v === undefined || messages.length) return null;
+          return (run) => write(run, v);
+        }
+        // Through the store's lookups (a ref mapping, haplo:code-to-ref…): converted at the first record,
+        // when the lookups are loaded, and its problems reported with every record.
+        let cached: { v: unknown; messages: string[] } | null = null;
+        return (run) => {
+          if (!cached) {
+            const messages: string[] = [];
+            cached = { v: convert(instr.value, (m) => messages.push(m)), messages };
+          }
+          for (const m of cached.messages) run.report(m);
+          if (cached.v !== undefined) write(run, cached.v);
+        };
       }
       case "field-structured": {
-        const structured = model.destinations.get(String(instr.structured));
-        if (!structured || !structured.pseudo || !structured.name.startsWith("value:")) {
-          problem(path, `Unknown structured value destination: ${instr.structured}`);
-          return null;
-        }
-        const dest = destinationOf(instr, path);
-        const def = dest && nameOf(dest, instr, path);
-        if (!dest || !def) return null;
-        const expectedType = structured.name.slice("value:".length);
+        const structured = typeof instr.structured === "string" ? model.destinations.get(instr.structured) : undefined;
+        const isStructured = structured?.pseudo === true && structured.name.startsWith("value:");
+        if (!isStructured) problem(path, `Unknown structured value destination in field-structured: ${textOf(instr.structured)}`);
+        const dest = destinationOf(instr, action, path);
+        const def = dest && nameOf(dest, instr, action, path);
+        if (!dest || !def || !isStructured) return null;
+        const expectedType = structured!.name.slice("value:".length);
         if (def.type !== expectedType) {
-          problem(path, `${dest.name} ${def.name} is of type ${def.type}, not ${expectedType}`);
+          problem(path, `${structured!.name} makes a ${expectedType} value, but ${dest.name} ${def.name} is of type ${def.type}`);
           return null;
         }
-        const convert = converterFor(dest, def, instr, path);
-        if (!convert) return null;
+        const converter = converterFor(dest, def, instr, action, path);
+        if (!converter) return null;
+        const { convert } = converter;
         const write = writerFor(dest, def, instr);
-        const pseudo = structured.name;
+        const pseudo = structured!.name;
+        // Haplo converts the parts even when none was set ({}), and always clears them afterwards.
         return (run) => {
-          const parts = run.dictionaries.get(pseudo);
-          run.dictionaries.delete(pseudo); // always cleared, used or not
-          if (!parts) return;
+          const parts = run.dictionaries.get(pseudo) ?? {};
+          run.dictionaries.delete(pseudo);
           const v = convert(parts, run.report);
           if (v !== undefined) write(run, v);
         };
       }
       case "remove-values": {
-        const dest = destinationOf(instr, path);
-        const def = dest && nameOf(dest, instr, path);
+        const dest = destinationOf(instr, action, path);
+        const def = dest && nameOf(dest, instr, action, path);
         if (!dest || !def) return null;
         const name = def.name;
         if (dest.kind === "object") return (run) => run.profile.remove(name);
@@ -309,31 +341,28 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
       case "if-exists":
       case "if-value-one-of":
       case "if-has-value": {
-        const branchScope = { ...scope, topLevel: false };
-        const then = instr.then === undefined ? [] : compileList(instr.then, `${path}.then`, branchScope);
-        const otherwise = instr.else === undefined ? [] : compileList(instr.else, `${path}.else`, branchScope);
+        const then = compileNested(instr, "then", path, nestedScope);
+        const otherwise = compileNested(instr, "else", path, nestedScope);
         let test: (run: RecordRun, context: unknown) => boolean;
         if (action === "if-exists") {
           const source = instr.source!;
-          test = (_run, context) =>
-            context !== null && typeof context === "object" && source in context && present(valueAt(context, source));
+          test = (_run, context) => hasKey(context, source) && present(valueAt(context, source));
         } else if (action === "if-value-one-of") {
           if (instr.values !== undefined && !Array.isArray(instr.values)) problem(path, "'values' property is not an array");
           const values = Array.isArray(instr.values) ? instr.values : [];
           const source = instr.source!;
-          test = (_run, context) =>
-            context !== null && typeof context === "object" && source in context && values.includes(valueAt(context, source));
+          // strict equality, as Haplo: "1" is not 1
+          test = (_run, context) => hasKey(context, source) && values.includes(valueAt(context, source));
         } else {
-          const dest = destinationOf(instr, path);
-          const def = dest && nameOf(dest, instr, path);
+          const dest = destinationOf(instr, action, path);
+          const def = dest && nameOf(dest, instr, action, path);
           if (!dest || !def) return null;
-          const has = hasValue(dest, def.name);
-          test = (run) => has(run);
+          test = hasValue(dest, def.name);
         }
         return (run, context) => runList(test(run, context) ? then : otherwise, run, context);
       }
       case "within": {
-        const steps = compileList(instr.instructions ?? [], `${path}.instructions`, { ...scope, topLevel: false });
+        const steps = compileNested(instr, "instructions", path, nestedScope);
         const source = instr.source!;
         return (run, context) => {
           const inner = valueAt(context, source);
@@ -341,11 +370,8 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
         };
       }
       case "for-each": {
-        const steps = compileList(instr.instructions ?? [], `${path}.instructions`, {
-          ...scope,
-          topLevel: false,
-          forEach: { loaded: new Set() },
-        });
+        // A nested for-each starts with a fresh list of destinations made ready (Haplo's rule).
+        const steps = compileNested(instr, "instructions", path, { ...nestedScope, forEach: { loaded: new Set() } });
         const source = instr.source!;
         const wrap = instr.wrapValues === true;
         return (run, context) => {
@@ -356,25 +382,28 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
         };
       }
       case "abort-record": {
-        const message = typeof instr.message === "string" ? instr.message : "abort";
+        const message = typeof instr.message === "string" && instr.message ? instr.message : "abort";
         return (run) => {
           run.report(message);
           run.aborted = true;
         };
       }
       case "log-error": {
-        const message = typeof instr.message === "string" ? instr.message : "error";
+        const message = typeof instr.message === "string" && instr.message ? instr.message : "error";
         return (run) => run.report(message);
       }
       case "assert-destination": {
-        const dest = destinationOf(instr, path);
+        const dest = destinationOf(instr, action, path);
         if (!dest) return null;
         if (!dest.dependsOn) {
-          problem(path, `assert-destination can only be used with destinations that depend on another; ${dest.name} does not`);
+          problem(path, `Can only use dependent destinations in assert-destination: ${dest.name}`);
           return null;
         }
+        if (typeof instr.exists !== "boolean") problem(path, "'exists' property must be true or false");
         const expected = instr.exists === true;
         const name = dest.name;
+        // The user sync makes a dependent destination (user:tags) for every record; it "exists"
+        // once the record has given it a value.
         return (run) => {
           const exists = Object.keys(run.dictionaries.get(name) ?? {}).length > 0;
           if (exists !== expected) {
@@ -385,33 +414,39 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
       }
       case "new":
       case "load":
-        if (scope.userSync) {
-          problem(path, `"${action}" cannot be used in a user sync control file: the sync supplies the user and profile targets itself`);
-          if (action === "load" && instr.otherwise !== undefined) compileList(instr.otherwise, `${path}.otherwise`, { ...scope, topLevel: false });
-          return null;
-        }
-        problem(path, `"${action}" is not supported by this model`);
+        if (scope.forEach && typeof instr.destination === "string") scope.forEach.loaded.add(instr.destination);
+        if (action === "load" && instr.otherwise !== undefined) compileNested(instr, "otherwise", path, nestedScope);
+        problem(
+          path,
+          userSync
+            ? `"${action}" cannot be used in a user sync control file: the sync supplies the user and profile targets itself`
+            : `"${action}" is not supported by the ${model.name} model`,
+        );
         return null;
     }
     return null;
   }
 
-  const userSync = model.name === "haplo:user-sync";
-  const steps = compileList(control.instructions, "instructions", { forEach: null, topLevel: true, userSync });
-
   // The username extractor: the first top-level field instruction for user/username (reference §6.2).
-  let extractUsername: CompiledInstructions["extractUsername"] = null;
   const instructions = Array.isArray(control.instructions) ? control.instructions : [];
   const usernameIndex = instructions.findIndex(
-    (i) => i && (i.action ?? "field") === "field" && i.destination === "user" && i.name === "username" && typeof i.source === "string",
+    (i) => i !== null && typeof i === "object" && (i.action ?? "field") === "field" && i.destination === "user" && i.name === "username",
   );
+  const firstUsernamePath = usernameIndex >= 0 ? `instructions[${usernameIndex}]` : null;
+
+  const steps = compileList(control.instructions, "instructions", { forEach: null, topLevel: true });
+
+  let extractUsername: CompiledInstructions["extractUsername"] = null;
   if (usernameIndex >= 0) {
     const instr = instructions[usernameIndex]!;
     const dest = model.destinations.get("user")!;
-    const convert = converterFor(dest, dest.names.get("username")!, instr, `instructions[${usernameIndex}]`);
-    const source = instr.source!;
-    if (convert) {
+    const problemsBefore = problems.length;
+    const converter = typeof instr.source === "string" ? converterFor(dest, dest.names.get("username")!, instr, "field", firstUsernamePath!) : null;
+    problems.length = problemsBefore; // already reported when the instruction itself was compiled
+    if (converter) {
+      const source = instr.source!;
       const ignore: Report = () => {};
+      const { convert } = converter;
       extractUsername = (record) => {
         const raw = valueAt(record, source);
         if (!present(raw)) return undefined;
@@ -426,47 +461,10 @@ export function compileInstructions(control: Pick<ControlFile, "instructions" | 
     );
   }
 
-  const endChecks = [...model.destinations.values()].filter((d) => !d.pseudo && d.kind === "dictionary");
-  const tagsDestination = model.destinations.get("user:tags");
-
-  const transform = (record: unknown, profileBase?: Attributes | null): TransformResult => {
-    const run = new RecordRun(new ProfileDraft(profileBase));
-    runList(steps, run, record);
-    let complete = !run.aborted;
-    if (complete) {
-      // End-of-record checks (reference §3.3): required names of every destination that has a target or is required.
-      for (const dest of endChecks) {
-        const data = run.dictionaries.get(dest.name);
-        if (!data) {
-          if (!dest.optional) {
-            run.report(`No data set in required destination ${dest.name}`);
-            complete = false;
-          }
-          continue;
-        }
-        const missing: string[] = [];
-        for (const def of dest.names.values()) {
-          if (!def.required) continue;
-          const v = data[def.name];
-          if (v === undefined || (Array.isArray(v) && v.length === 0)) missing.push(def.name);
-        }
-        if (missing.length) {
-          run.report(`Missing values in ${dest.name}: ${missing.join(", ")}`);
-          complete = false;
-        }
-      }
-    }
-    let tags: Record<string, string> | null = null;
-    const tagData = tagsDestination && run.dictionaries.get(tagsDestination.name);
-    if (tagData && Object.keys(tagData).length) {
-      tags = {};
-      for (const [k, v] of Object.entries(tagData)) if (v !== undefined && v !== null) tags[k] = String(v);
-    }
-    return { complete, errors: run.errors, user: run.user, tags, profile: run.profile };
-  };
+  const transform = recordTransform(model, steps);
 
   return {
-    compiled: { transform, extractUsername, profileDependent, topLevelSources: [...topLevelSources], needs },
+    compiled: { transform, extractUsername, profileDependent, topLevelSources: [...topLevelSources], needs, mappingsUsed },
     problems,
   };
 }

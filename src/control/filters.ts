@@ -2,6 +2,7 @@
 // data type. A filter is created once per run, from the lookups the engine prepared, so per-record
 // work never queries the database.
 import { parseRef, Ref } from "./ref.ts";
+import { textOf } from "./text.ts";
 
 export type FilterFunction = (value: unknown) => unknown;
 
@@ -90,7 +91,7 @@ export const FILTERS: FilterDef[] = [
   {
     name: "haplo:to-string",
     description: "Converts any value to text.",
-    create: () => (v) => (v === undefined || v === null ? v : String(v)),
+    create: () => (v) => (v === undefined || v === null ? v : textOf(v)),
   },
 ];
 

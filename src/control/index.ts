@@ -8,12 +8,24 @@ import type { ControlFile, FileSpec, Model } from "./types.ts";
 
 export { compileInstructions, type Problem, type TransformResult, type CompiledInstructions } from "./compile.ts";
 export { FILTERS, NO_LOOKUPS, type Lookups } from "./filters.ts";
-export { generateControlFile, type GeneratorChoice } from "./generate.ts";
 export { DEFAULT_PROFILE_ATTRIBUTES, profileAttributes, USER_SYNC_MODEL, userSyncModel, type ProfileAttribute } from "./model.ts";
 export type { DestinationDef, NameDef } from "./types.ts";
 export { ProfileDraft, type Attributes } from "./profile-draft.ts";
-export { READERS, ReaderError, type ByteSource, type RecordBatch, type Reader } from "./readers/index.ts";
-export { personNameText } from "./values.ts";
+export { READERS, ReaderError, type ByteSource, type RecordBatch, type Reader, type ReaderLimits } from "./readers/index.ts";
+export { describeTelephone, personNameText } from "./values.ts";
+export { typedValueText, type DescribeRef } from "./display.ts";
+export { controlTemplate, TemplateError, type TemplateOptions } from "./template.ts";
+export {
+  tryRecords,
+  type FinishedRecord,
+  type RecordError,
+  type TriedFile,
+  type TriedRecord,
+  type TriedStatus,
+  type TryInput,
+  type TryOptions,
+  type TryResult,
+} from "./try-records.ts";
 export { checkControl, checkControlText, FEED_NAME, formatProblem } from "./validate.ts";
 export type { ControlFile, FileSpec, Model, TypedValue } from "./types.ts";
 
@@ -53,11 +65,16 @@ export interface Control {
   /** The upload names a run must have: the files' names plus `_control`, sorted (reference §5.3). */
   expectedFiles: string[];
   instructions: CompiledInstructions;
+  /** Things that do not stop the file from working but probably do not do what its author meant. */
+  warnings: Problem[];
   transform(record: unknown, profileBase?: import("./profile-draft.ts").Attributes | null): TransformResult;
 }
 
 export class ControlFileError extends Error {
-  constructor(readonly problems: Problem[]) {
+  constructor(
+    readonly problems: Problem[],
+    readonly warnings: Problem[] = [],
+  ) {
     super(`The control file is not valid:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
     this.name = "ControlFileError";
   }
@@ -75,8 +92,8 @@ export function expectedFilesOf(control: Pick<ControlFile, "files">): string[] {
 export function loadControl(text: string, options: ControlOptions = {}): Control {
   const env = compileEnvironment(options);
   const result = checkControlText(text, env);
-  if (!result.ok) throw new ControlFileError(result.problems);
-  const { control, compiled } = result;
+  if (!result.ok) throw new ControlFileError(result.problems, result.warnings);
+  const { control, compiled, warnings } = result;
   return {
     text,
     digest: sha256Hex(text),
@@ -85,6 +102,7 @@ export function loadControl(text: string, options: ControlOptions = {}): Control
     files: control.files,
     expectedFiles: expectedFilesOf(control),
     instructions: compiled,
+    warnings,
     transform: compiled.transform,
   };
 }

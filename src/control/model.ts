@@ -100,14 +100,14 @@ export function userSyncModel(options: ModelOptions = {}): Model {
   if (types.has("person-name"))
     destinations.push(
       destination(
-        { name: "value:person-name", title: "Person name (structured value)", kind: "dictionary", optional: true, pseudo: true, displaySort: 100, description: "Parts of a person's name, written with field-structured." },
+        { name: "value:person-name", title: "Person's name (structured value)", kind: "dictionary", optional: true, pseudo: true, excludeFromGenerator: true, displaySort: 999999, description: "Parts of a person's name, written with field-structured." },
         PERSON_NAME_PARTS.map((p) => name(p, "text", `Person name: ${p}`, { required: p === "last" })),
       ),
     );
   if (types.has("postal-address"))
     destinations.push(
       destination(
-        { name: "value:postal-address", title: "Postal address (structured value)", kind: "dictionary", optional: true, pseudo: true, displaySort: 101, description: "Parts of a postal address, written with field-structured." },
+        { name: "value:postal-address", title: "Postal address (structured value)", kind: "dictionary", optional: true, pseudo: true, excludeFromGenerator: true, displaySort: 999999, description: "Parts of a postal address, written with field-structured." },
         POSTAL_ADDRESS_PARTS.map((p) => name(p, "text", `Postal address: ${p}`, { required: p === "country" })),
       ),
     );

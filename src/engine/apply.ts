@@ -4,7 +4,6 @@
 // Raw SQL: each statement touches up to a million rows; one round trip each.
 import type { Sql } from "../store/index.ts";
 
-const APPLYING = "('create', 'update', 'unblock')";
 
 /** Before-images of users the run changes (not created ones: their "before" is not existing). */
 const SAVE_BEFORE_IMAGES = `
@@ -25,17 +24,22 @@ const SAVE_BEFORE_IMAGES = `
   JOIN sync_ledger l ON l.user_id = t.user_id
   LEFT JOIN objects o ON o.id = u.profile_id`;
 
+// Created users: the profile object, the account, its memberships, the ledger entry and the undo
+// record (ids were drawn when `changes` was filled).
 const CREATE_USERS = [
-  `UPDATE changes SET user_id = nextval(pg_get_serial_sequence('users', 'id')) WHERE action = 'create'`,
-  `UPDATE changes SET object_id = nextval(pg_get_serial_sequence('objects', 'id')) WHERE action IN ${APPLYING} AND new_object`,
-  `INSERT INTO objects (id, types, title, attributes)
-   SELECT object_id, types, profile_title, attributes FROM changes WHERE action IN ${APPLYING} AND new_object`,
+  `INSERT INTO objects (id, types, title, attributes) SELECT object_id, types, profile_title, attributes FROM changes WHERE action = 'create'`,
   `INSERT INTO users (id, username, email, name_first, name_last, title, tags, profile_id)
    SELECT user_id, username, email, name_first, name_last, title, tags, object_id FROM changes WHERE action = 'create'`,
-  `INSERT INTO sync_ledger (user_id, username, digest, raw_digest, in_feed, error, created_run_id, last_run_id, state_run_id, state_reason)
-   SELECT user_id, username, digest, raw_digest, true, false, $1::int, $1::int, $1::int, 'created' FROM changes WHERE action = 'create'`,
-  `INSERT INTO run_changes (run_id, user_id, username, action, before)
-   SELECT $1::int, user_id, username, 'create', NULL FROM changes WHERE action = 'create'`,
+  `INSERT INTO memberships (user_id, group_id, added_by, added_run_id)
+   SELECT c.user_id, g.id, 'sync', $1::int FROM changes c CROSS JOIN LATERAL unnest(c.groups) AS f(code) JOIN groups g ON g.code = f.code
+   WHERE c.action = 'create'`,
+  `INSERT INTO sync_ledger (user_id, username, digest, raw_digest, context, in_feed, error, warned, created_run_id, last_run_id, state_run_id, state_reason)
+   SELECT user_id, username, digest, raw_digest, $2, true, false, warned, $1::int, $1::int, $1::int, 'created' FROM changes WHERE action = 'create'`,
+  `INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, user_id, username, 'create', NULL FROM changes WHERE action = 'create'`,
+  // a known user who had no profile object gets one ("Creating store object for user")
+  `UPDATE changes SET object_id = nextval(pg_get_serial_sequence('objects', 'id')) WHERE action IN ('update', 'unblock') AND new_object`,
+  `INSERT INTO objects (id, types, title, attributes)
+   SELECT object_id, types, profile_title, attributes FROM changes WHERE action IN ('update', 'unblock') AND new_object`,
 ];
 
 const UPDATE_USERS = [
@@ -50,24 +54,28 @@ const UPDATE_USERS = [
   `UPDATE objects o SET types = c.types, title = c.profile_title, attributes = c.attributes, version = o.version + 1, updated_at = now()
    FROM changes c
    WHERE o.id = c.object_id AND c.action IN ('update', 'unblock') AND c.profile_changed AND NOT c.new_object`,
-  `UPDATE sync_ledger l SET digest = c.digest, raw_digest = c.raw_digest, in_feed = true, error = false, absent_runs = 0,
-     last_run_id = $1,
+  `UPDATE sync_ledger l SET digest = c.digest, raw_digest = c.raw_digest, context = $2, in_feed = true, error = false,
+     warned = c.warned, absent_runs = 0, last_run_id = $1,
      state_run_id = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN $1 ELSE l.state_run_id END,
      state_reason = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN 'returned' ELSE l.state_reason END,
      updated_at = now()
    FROM changes c
    WHERE l.user_id = c.user_id AND c.action IN ('update', 'unblock')`,
-  // a record that changed only in fields the control file does not read (or that was rejected):
-  // the timeline moves on, nothing else
-  `UPDATE sync_ledger l SET raw_digest = c.raw_digest FROM changes c
-   WHERE l.user_id = c.user_id AND c.action IN ('unchanged', 'reject') AND c.raw_digest IS NOT NULL`,
+  // a record that went through the control file and changed nothing (a column the control file
+  // does not read, a new control file with the same outcome, a problem logged again): the
+  // ledger moves on, so next time the record is recognised as settled
+  `UPDATE sync_ledger l SET raw_digest = s.raw_digest, context = $2, warned = (s.messages IS NOT NULL), error = false,
+     last_run_id = CASE WHEN l.raw_digest <> s.raw_digest THEN $1 ELSE l.last_run_id END, updated_at = now()
+   FROM plan p JOIN stage s ON s.idx = p.idx
+   WHERE p.action = 'unchanged' AND s.status = 'ok' AND l.user_id = p.user_id
+     AND (l.raw_digest <> s.raw_digest OR l.context IS DISTINCT FROM $2 OR l.warned <> (s.messages IS NOT NULL) OR l.error)`,
 ];
 
 const UPDATE_MEMBERSHIPS = [
   `CREATE TEMP TABLE feed_groups ON COMMIT DROP AS
    SELECT c.user_id, g.id AS group_id
    FROM changes c CROSS JOIN LATERAL unnest(c.groups) AS f(code) JOIN groups g ON g.code = f.code
-   WHERE c.action IN ${APPLYING} AND (c.groups_changed OR c.action = 'create')`,
+   WHERE c.action IN ('update', 'unblock') AND c.groups_changed`,
   // managed groups follow the feed exactly; groups the sync does not manage are never removed
   `DELETE FROM memberships m USING changes c, groups g
    WHERE c.action IN ('update', 'unblock') AND c.groups_changed AND m.user_id = c.user_id AND g.id = m.group_id AND g.managed
@@ -96,8 +104,8 @@ const BLOCK_USERS = [
   `UPDATE sync_ledger l SET absent_runs = l.absent_runs + 1, updated_at = now()
    FROM plan p WHERE p.action = 'pending-leaver' AND l.user_id = p.user_id`,
   // a known user whose record failed keeps their last good state, and is processed again next run
-  `UPDATE sync_ledger l SET error = true, last_run_id = $1, updated_at = now()
-   FROM plan p WHERE p.action = 'reject' AND l.user_id = p.user_id AND NOT l.error`,
+  `UPDATE sync_ledger l SET error = true, raw_digest = coalesce(p.raw_digest, l.raw_digest), last_run_id = $1, updated_at = now()
+   FROM plan p WHERE p.action = 'reject' AND l.user_id = p.user_id`,
 ];
 
 // Each record that differs from the one received before it joins the user's timeline.
@@ -109,16 +117,12 @@ const RECORD_TIMELINE = `
     WHERE r.username = c.username AND r.raw_digest = c.raw_digest
       AND r.id = (SELECT max(r2.id) FROM received_records r2 WHERE r2.username = c.username)))`;
 
-export async function applyPlan(tx: Sql, runId: number): Promise<void> {
+/** `context` identifies the control file and definitions the records were mapped under. */
+export async function applyPlan(tx: Sql, runId: number, context: string): Promise<void> {
   await tx.query(SAVE_BEFORE_IMAGES, [runId]);
-  for (const statement of CREATE_USERS) await run(tx, statement, runId);
-  for (const statement of UPDATE_USERS) await run(tx, statement, runId);
-  for (const statement of UPDATE_MEMBERSHIPS) await run(tx, statement, runId);
-  for (const statement of BLOCK_USERS) await run(tx, statement, runId);
-  await tx.query(RECORD_TIMELINE, [runId]);
-}
-
-async function run(tx: Sql, statement: string, runId: number) {
-  if (statement.includes("$1")) await tx.query(statement, [runId]);
-  else await tx.exec(statement);
+  for (const statement of [...CREATE_USERS, ...UPDATE_USERS, ...UPDATE_MEMBERSHIPS, ...BLOCK_USERS, RECORD_TIMELINE]) {
+    const params = (statement.includes("$2") ? [runId, context] : statement.includes("$1") ? [runId] : []) as unknown[];
+    if (params.length) await tx.query(statement, params);
+    else await tx.exec(statement);
+  }
 }

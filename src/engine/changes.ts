@@ -1,19 +1,21 @@
-// Pass 2 of a run: for the users classification picked (created, updated, unblocked — and the
-// records whose raw text changed, for the timeline), read their record back from the spill file,
-// run the control file again against the stored profile, and work out exactly what will change,
-// field by field. Results go to the `changes` table with COPY, a bounded batch at a time; the
-// apply (apply.ts) then writes them in a few set-based statements.
-import { canonicalJson } from "./digest.ts";
-import { checkDetails, type UserDetails } from "./details.ts";
-import { finishProfile, type GroupDefinition } from "./profile.ts";
-import type { Control, TypedValue } from "../control/index.ts";
+// Pass 2 of a run: what exactly changes, user by user, in the `changes` table.
+//
+// - Created users come straight from the stage: pass 1 already built their account and profile.
+// - Updated and unblocked users: their record (kept in the stage) is run through the control file
+//   again, this time against their stored profile — "an absent value leaves existing data alone",
+//   remove-values, multivalue appends all depend on it — and compared field by field.
+// - Records that joined the received-data timeline without changing the user (a column the
+//   control file does not read, a rejected record) get a timeline-only row.
+// Bounded batches, COPY in; the apply (apply.ts) then writes `changes` in a few statements.
+import type { Attributes, Control } from "../control/index.ts";
 import { copyField, type Sql } from "../store/index.ts";
+import { canonicalJson } from "./digest.ts";
 import type { Progress } from "./progress.ts";
-import type { Spill } from "./spill.ts";
+import { mapRecord, userState, type MappingContext } from "./record.ts";
 
 export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   idx bigint NOT NULL,
-  action text NOT NULL,        -- create | update | unblock | unchanged (timeline only) | reject (timeline only)
+  action text NOT NULL,        -- create | update | unblock | unchanged (timeline only) | reject (timeline only) | block (timeline only)
   username text NOT NULL,
   user_id bigint,
   object_id bigint,            -- the profile object (new for creates, and for users who had none)
@@ -26,30 +28,48 @@ export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   digest bigint, raw_digest bigint,
   history boolean NOT NULL,    -- record a new entry in the received-data timeline
   file text, recno integer,
-  raw json, mapped json,
-  detail jsonb                 -- field-level changes, for the log and the plan
+  raw text, mapped text,
+  detail jsonb,                -- field-level changes, for the log and the plan
+  warned boolean NOT NULL DEFAULT false  -- the record logged problems: look at it again next run
 ) ON COMMIT DROP`;
 
 const CHANGES_COLUMNS = [
   "idx", "action", "username", "user_id", "object_id", "new_object", "email", "name_first", "name_last", "title", "tags",
   "types", "profile_title", "attributes", "groups", "user_changed", "profile_changed", "groups_changed", "digest", "raw_digest",
-  "history", "file", "recno", "raw", "mapped", "detail",
+  "history", "file", "recno", "raw", "mapped", "detail", "warned",
 ];
+
+/** Created users: everything was worked out in pass 1 (stage.ts); their ids are drawn here. */
+const CREATES_FROM_STAGE = `
+  INSERT INTO changes (idx, action, username, user_id, object_id, new_object, email, name_first, name_last, title, tags, types, profile_title,
+    attributes, groups, user_changed, profile_changed, groups_changed, digest, raw_digest, history, file, recno, raw, mapped, detail, warned)
+  SELECT s.idx, 'create', s.username,
+    nextval(pg_get_serial_sequence('users', 'id')), nextval(pg_get_serial_sequence('objects', 'id')), true, s.email, s.name_first, s.name_last, s.title, s.tags, s.types, s.profile_title,
+    s.attributes, s.groups, true, true, true, s.digest, s.raw_digest, true, s.file, s.recno, s.raw, s.mapped,
+    jsonb_build_object('file', s.file, 'record', s.recno), s.messages IS NOT NULL
+  FROM plan p JOIN stage s ON s.idx = p.idx
+  WHERE p.action = 'create'`;
+
+/** Users to apply against their stored state, and records for the timeline only. */
+const PASS_TWO_ROWS = `
+  p.action IN ('update', 'unblock')
+  OR (p.action IN ('unchanged', 'reject', 'block') AND s.status IN ('ok', 'rejected') AND s.raw_digest IS DISTINCT FROM p.old_raw_digest)`;
 
 const BATCH = 5000;
 
-interface PlanRow {
+interface Row {
   idx: number;
   action: string;
+  status: string;
   username: string;
   user_id: number | null;
-  spill_offset: number;
-  spill_length: number;
   digest: string | null;
   raw_digest: string;
   history: boolean;
   file: string;
   recno: number;
+  raw: string;
+  messages: string | null;
   email: string | null;
   name_first: string | null;
   name_last: string | null;
@@ -57,8 +77,7 @@ interface PlanRow {
   tags: Record<string, string> | null;
   profile_id: number | null;
   types: string[] | null;
-  profile_title: string | null;
-  attributes: Record<string, TypedValue[]> | null;
+  attributes: Attributes | null;
   groups: string[];
 }
 
@@ -70,90 +89,87 @@ export interface ChangeStats {
   lateRejects: number;
 }
 
-export interface ChangesContext {
+export interface ChangesContext extends MappingContext {
   control: Control;
-  definitions: GroupDefinition[];
-  knownGroups: ReadonlySet<string>;
-  managedGroups: ReadonlySet<string>;
-  defaultType: string;
-  spill: Spill;
   progress: Progress;
 }
 
 /** Text form of a PostgreSQL array literal, for COPY. */
 export function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    out += (i ? "," : "") + '"' + (/["\\]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') : v) + '"';
+  }
+  return out + "}";
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
-/** The membership after this run: groups the sync does not manage stay; managed ones follow the feed. */
-function newGroups(old: readonly string[], feed: readonly string[], managed: ReadonlySet<string>): string[] {
-  const out = old.filter((g) => !managed.has(g));
-  for (const g of feed) if (!out.includes(g)) out.push(g);
-  return out;
-}
-
 export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<ChangeStats> {
   await tx.exec(CHANGES_TABLE);
+  await tx.exec(CREATES_FROM_STAGE);
   const stats: ChangeStats = { prepared: 0, groupsAdded: 0, groupsRemoved: 0, lateRejects: 0 };
+  const [created] = await tx.query<{ n: number; added: number }>(
+    "SELECT count(*)::int AS n, coalesce(sum(cardinality(groups)), 0)::int AS added FROM changes WHERE action = 'create'",
+  );
+  stats.prepared += created?.n ?? 0;
+  stats.groupsAdded += created?.added ?? 0;
   const [{ total }] = (await tx.query<{ total: number }>(
-    `SELECT count(*)::int AS total FROM plan
-     WHERE action IN ('create', 'update', 'unblock') OR (spill_offset IS NOT NULL AND raw_digest IS DISTINCT FROM old_raw_digest)`,
+    `SELECT count(*)::int AS total FROM plan p JOIN stage s ON s.idx = p.idx WHERE ${PASS_TWO_ROWS}`,
   )) as [{ total: number }];
+  ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + stats.prepared });
   let last = -1;
   for (;;) {
-    const rows = await tx.query<PlanRow>(
-      `SELECT p.idx, p.action, p.username, p.user_id, p.spill_offset, p.spill_length, p.digest::text, p.raw_digest::text,
-              (p.raw_digest IS DISTINCT FROM p.old_raw_digest) AS history, p.file, p.recno,
-              u.email, u.name_first, u.name_last, u.title, u.tags, u.profile_id,
-              o.types, o.title AS profile_title, o.attributes,
+    const rows = await tx.query<Row>(
+      `SELECT p.idx, p.action, s.status, p.username, p.user_id, s.digest::text, s.raw_digest::text,
+              (s.raw_digest IS DISTINCT FROM p.old_raw_digest) AS history, s.file, s.recno, s.raw, s.messages,
+              u.email, u.name_first, u.name_last, u.title, u.tags, u.profile_id, o.types, o.attributes,
               coalesce((SELECT array_agg(g.code ORDER BY g.position, g.code) FROM memberships m JOIN groups g ON g.id = m.group_id
                         WHERE m.user_id = p.user_id), '{}') AS groups
        FROM plan p
+       JOIN stage s ON s.idx = p.idx
        LEFT JOIN users u ON u.id = p.user_id
        LEFT JOIN objects o ON o.id = u.profile_id
-       WHERE p.idx > $1
-         AND (p.action IN ('create', 'update', 'unblock') OR (p.spill_offset IS NOT NULL AND p.raw_digest IS DISTINCT FROM p.old_raw_digest))
+       WHERE p.idx > $1 AND (${PASS_TWO_ROWS})
        ORDER BY p.idx LIMIT $2`,
       [last, BATCH],
     );
     if (!rows.length) break;
     last = Number(rows[rows.length - 1]!.idx);
-    const lines = prepareBatch(rows, ctx, stats);
-    await tx.copyIn("changes", CHANGES_COLUMNS, lines);
+    await tx.copyIn("changes", CHANGES_COLUMNS, prepareBatch(rows, ctx, stats));
     stats.prepared += rows.length;
-    ctx.progress.update({ phase: "prepare", done: stats.prepared, total });
+    ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + (created?.n ?? 0) });
   }
   await tx.exec("ANALYZE changes");
   return stats;
 }
 
 /** The synchronous part: records → rows of `changes`. */
-function prepareBatch(rows: PlanRow[], ctx: ChangesContext, stats: ChangeStats): string[] {
+function prepareBatch(rows: Row[], ctx: ChangesContext, stats: ChangeStats): string[] {
   const out: string[] = [];
   for (const row of rows) {
-    const raw = ctx.spill.read(row.spill_offset, row.spill_length);
-    const record = JSON.parse(raw);
-    const applying = row.action === "create" || row.action === "update" || row.action === "unblock";
-    const result = ctx.control.transform(record, row.attributes);
-    const check = result.complete ? checkDetails(row.username, result.user, ctx.knownGroups) : null;
-    if (!applying || !check?.ok) {
-      // Timeline only: the record is kept as received, with what it mapped to (or why it failed).
-      if (applying) stats.lateRejects++;
-      const mapped = check?.ok ? { user: check.details, tags: result.tags } : { errors: [...result.errors, ...(check && !check.ok ? check.problems : [])] };
-      out.push(timelineOnly(row, applying ? "reject" : row.action, raw, mapped));
+    const applying = row.action === "update" || row.action === "unblock";
+    if (row.status === "rejected") {
+      out.push(timelineOnly(row, row.action, { errors: JSON.parse(row.messages ?? "[]") }));
       continue;
     }
-    const details: UserDetails = check.details;
-    const profile = finishProfile(result.profile, details, ctx.definitions, ctx.defaultType);
-    const tags = { ...(row.tags ?? {}), ...(result.tags ?? {}) };
-    const oldGroups = row.groups ?? [];
-    const groups = newGroups(oldGroups, details.groups, ctx.managedGroups);
-    const added = groups.filter((g) => !oldGroups.includes(g));
-    const removed = oldGroups.filter((g) => !groups.includes(g));
+    const mapped = mapRecord(ctx, Number(row.idx), row.username, JSON.parse(row.raw), row.raw, row.attributes);
+    if (!mapped.ok) {
+      // passed pass 1 against a blank profile, fails against the stored one (an if-has-value)
+      if (applying) stats.lateRejects++;
+      out.push(timelineOnly(row, applying ? "reject" : row.action, { errors: mapped.messages }));
+      continue;
+    }
+    const state = userState(ctx, mapped, row.tags, row.groups ?? []);
+    if (!applying) {
+      out.push(timelineOnly(row, row.action, mapped.mapped));
+      continue;
+    }
+    const { details } = mapped;
+    const { profile, tags, added, removed } = state;
     stats.groupsAdded += added.length;
     stats.groupsRemoved += removed.length;
 
@@ -173,14 +189,10 @@ function prepareBatch(rows: PlanRow[], ctx: ChangesContext, stats: ChangeStats):
       field(`profile.${code}`, oldAttributes[code], profile.attributes[code]);
     }
     const profileChanged = Object.keys(changes).some((k) => k.startsWith("profile.")) || row.profile_id === null;
-    const groupsChanged = added.length > 0 || removed.length > 0;
     const detail: Record<string, unknown> = { file: row.file, record: row.recno };
-    if (row.action !== "create") {
-      if (Object.keys(changes).length) detail.changes = changes;
-      if (added.length) detail.groupsAdded = added;
-      if (removed.length) detail.groupsRemoved = removed;
-    }
-    const mapped = { user: details, tags: result.tags, profile: { types: profile.types, attributes: profile.attributes } };
+    if (Object.keys(changes).length) detail.changes = changes;
+    if (added.length) detail.groupsAdded = added;
+    if (removed.length) detail.groupsRemoved = removed;
     out.push(
       [
         row.idx,
@@ -200,25 +212,27 @@ function prepareBatch(rows: PlanRow[], ctx: ChangesContext, stats: ChangeStats):
         copyField(pgTextArray(details.groups)),
         userChanged ? "t" : "f",
         profileChanged ? "t" : "f",
-        groupsChanged ? "t" : "f",
+        added.length > 0 || removed.length > 0 ? "t" : "f",
         copyField(row.digest),
         copyField(row.raw_digest),
         row.history ? "t" : "f",
         copyField(row.file),
         copyField(row.recno),
-        copyField(raw),
-        copyField(JSON.stringify(mapped)),
+        copyField(row.raw),
+        copyField(mapped.mapped),
         copyField(JSON.stringify(detail)),
+        mapped.messages.length ? "t" : "f",
       ].join("\t"),
     );
   }
   return out;
 }
 
-function timelineOnly(row: PlanRow, action: string, raw: string, mapped: unknown): string {
+/** A row for the timeline only; `mapped` is the mapped output as JSON text, or what went wrong. */
+function timelineOnly(row: Row, action: string, mapped: string | { errors: string[] }): string {
   const cells: (string | number)[] = [row.idx, action, copyField(row.username), copyField(row.user_id), "\\N", "f"];
   for (let i = 0; i < 9; i++) cells.push("\\N"); // email … groups
   cells.push("f", "f", "f", copyField(row.digest), copyField(row.raw_digest), row.history ? "t" : "f", copyField(row.file), copyField(row.recno));
-  cells.push(copyField(raw), copyField(JSON.stringify(mapped)), "\\N");
+  cells.push(copyField(row.raw), copyField(typeof mapped === "string" ? mapped : JSON.stringify(mapped)), "\\N", row.messages ? "t" : "f");
   return cells.join("\t");
 }

@@ -1,8 +1,8 @@
-// Digests for change detection. A 64-bit wyhash (Bun.hash) is enough to tell "changed" from
-// "unchanged" for a user's record (a collision means one missed update in 2^64), and it is three
-// times faster than SHA-256 on a million records (issue 9's floor). Stored as signed bigint.
+// Digests for change detection. Two 32-bit xxHashes make a 53-bit digest: a collision means one
+// missed update in 2^53, and it stays a plain number (no BigInt per record — on a million records
+// that is the difference between 0.12 s and 0.19 s per digest). Stored in a bigint column.
 
-/** JSON with object keys sorted, so equal values always give equal text. */
+/** JSON with object keys sorted, so equal values always give equal text (for comparing stored jsonb). */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) {
@@ -22,7 +22,12 @@ export function canonicalJson(value: unknown): string {
   return out + "}";
 }
 
-/** wyhash of a string as a signed 64-bit decimal, ready for a bigint column. */
-export function digest64(text: string): string {
-  return BigInt.asIntN(64, BigInt(Bun.hash(text))).toString();
+/** A 53-bit digest of a string, as a non-negative integer. */
+export function digestOf(text: string): number {
+  return (Bun.hash.xxHash32(text, 0x9e3779b9) & 0x1fffff) * 4294967296 + Bun.hash.xxHash32(text, 0x85ebca6b);
+}
+
+/** A short hex digest of a string (SHA-256, first 16 hex digits), for identifying configurations. */
+export function contextDigest(text: string): string {
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex").slice(0, 16);
 }

@@ -96,7 +96,9 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
           digest: l.digest_text,
         }
       : null,
-    lastReceived: r ? { runId: r.run_id, fileName: r.file_name, recordNumber: r.record_number, raw: r.raw, mapped: r.mapped, at: r.created_at } : null,
+    lastReceived: r
+      ? { runId: r.run_id, fileName: r.file_name, recordNumber: r.record_number, raw: JSON.parse(r.raw), mapped: r.mapped === null ? null : JSON.parse(r.mapped), at: r.created_at }
+      : null,
     timelineLength: n,
     recentProblems: problems.map((p) => ({ runId: p.run_id, level: p.level, message: p.message })),
     state: { code: "", summary: "", details: [] },

@@ -1,8 +1,11 @@
 // The diff engine: reader → transform → digest → COPY into stage → set-based classification →
 // checks → apply in one transaction → events. Public surface of src/engine/.
+export { checkDetails, type UserDetails } from "./details.ts";
 export { applyConfigGroups, loadGroupDefinitions } from "./groups.ts";
-export { canonicalJson, digest64 } from "./digest.ts";
+export { canonicalJson, digestOf } from "./digest.ts";
 export { explainUser, findUsername, type UserReport } from "./explain.ts";
+export { loadLookups } from "./lookups.ts";
+export { finishProfile, type GroupDefinition } from "./profile.ts";
 export { normaliseEmail, normaliseUsername } from "./normalise.ts";
 export { executeRun, markFailed, RunError, type EngineSettings, type RunCounts, type RunOptions, type RunOutcome, type RunStatus, type SafetyCheck, type SafetyVerdict } from "./run.ts";
 export { type Phase, type ProgressState } from "./progress.ts";

@@ -33,15 +33,17 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
     WHERE u.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_ledger l WHERE l.user_id = u.id)`);
   await tx.exec("ANALYZE stage; ANALYZE foreign_emails");
   const blockOnError = options.onRecordError === "block";
+  // 'same' rows are settled users whose record did not change: unchanged by construction (stage.ts).
   await tx.query(
     `CREATE TEMP TABLE plan ON COMMIT DROP AS
     SELECT
       coalesce(s.username, l.username) AS username,
-      s.idx, s.status, s.digest, s.raw_digest, s.file, s.line, s.recno, s.spill_offset, s.spill_length,
+      s.idx, s.status, s.digest, s.raw_digest, s.file, s.line, s.recno,
       l.user_id, l.digest AS old_digest, l.raw_digest AS old_raw_digest, l.in_feed, l.error AS old_error, l.absent_runs,
       u.active, u.blocked_by,
       CASE
         WHEN s.idx IS NULL THEN CASE WHEN l.absent_runs + 1 < $1 THEN 'pending-leaver' ELSE 'block' END
+        WHEN s.status = 'same' THEN 'unchanged'
         WHEN s.status = 'rejected' THEN CASE WHEN $2 AND l.user_id IS NOT NULL AND l.in_feed THEN 'block' ELSE 'reject' END
         WHEN l.user_id IS NULL AND fu.id IS NOT NULL THEN 'reject'
         WHEN fe.email IS NOT NULL AND (u.email IS NULL OR lower(u.email) <> fe.email) THEN 'reject'
@@ -52,6 +54,7 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
       END AS action,
       CASE
         WHEN s.idx IS NULL THEN 'absent'
+        WHEN s.status = 'same' THEN NULL
         WHEN s.status = 'rejected' THEN 'record'
         WHEN l.user_id IS NULL AND fu.id IS NOT NULL THEN 'username-taken'
         WHEN fe.email IS NOT NULL AND (u.email IS NULL OR lower(u.email) <> fe.email) THEN 'email-taken'
@@ -59,11 +62,11 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
         WHEN l.error THEN 'retry'
         ELSE NULL
       END AS reason
-    FROM (SELECT * FROM stage WHERE status IN ('ok', 'rejected')) s
+    FROM (SELECT idx, username, status, digest, raw_digest, email, file, line, recno FROM stage WHERE status IN ('same', 'ok', 'rejected')) s
     FULL JOIN sync_ledger l ON l.username = s.username
     LEFT JOIN users u ON u.id = l.user_id
-    LEFT JOIN users fu ON fu.username = s.username AND l.user_id IS NULL
-    LEFT JOIN foreign_emails fe ON fe.email = s.email AND s.status = 'ok'
+    LEFT JOIN users fu ON fu.username = s.username AND l.user_id IS NULL AND s.status = 'ok'
+    LEFT JOIN foreign_emails fe ON fe.email = lower(s.email) AND s.status = 'ok'
     WHERE s.idx IS NOT NULL OR l.in_feed`,
     [options.blockAfterAbsentRuns, blockOnError],
   );

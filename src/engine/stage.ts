@@ -1,32 +1,42 @@
-// Pass 1 of a run: read every file through its reader, run each record through the control file,
-// and stage one row per record — username, status, digests, where its text sits in the spill file,
-// and its problems — into the `stage` table with COPY. Nothing here queries the database per
-// record; the per-record work is a plain synchronous loop over a batch (issue 9: an `await` in the
-// hot loop halves its speed).
-import { READERS, ReaderError, type Control, type FileSpec, type RecordBatch } from "../control/index.ts";
+// Pass 1 of a run: read every file through its reader and stage one row per record into the
+// `stage` table with COPY.
+//
+// Most records of a daily feed are exactly what was received last time. Those are recognised by
+// their raw digest against the *settled* users (same control file and group definitions, no error
+// outstanding, in the feed) and staged as 'same' without running the control file at all. Every
+// other record — new, changed, or due for another look — goes through the control file here, once;
+// for a user the sync does not know yet, the whole account and profile it creates is staged too.
+// Per-record work is a plain synchronous loop over a batch (issue 9: an `await` in the hot loop
+// halves its speed), and nothing queries the database per record.
+import { READERS, ReaderError, type FileSpec, type RecordBatch } from "../control/index.ts";
 import { copyField, type Sql } from "../store/index.ts";
-import { checkDetails } from "./details.ts";
-import { canonicalJson, digest64 } from "./digest.ts";
-import { normaliseEmail, normaliseUsername } from "./normalise.ts";
+import { pgTextArray } from "./changes.ts";
+import { digestOf } from "./digest.ts";
+import { normaliseUsername } from "./normalise.ts";
 import type { Progress } from "./progress.ts";
-import type { Spill } from "./spill.ts";
+import { mapRecord, userState, type MappingContext } from "./record.ts";
 
 export const STAGE_TABLE = `CREATE TEMP TABLE stage (
   idx bigint NOT NULL,        -- record number across the run's files, from 0 (Haplo's "record n")
   username text,              -- normalised; null when the record had none
-  status text NOT NULL,       -- ok | rejected | duplicate | no-username
-  digest bigint,              -- mapped output + definitions (change detection)
-  raw_digest bigint,          -- the record as received (received-data timeline)
-  email text,                 -- normalised, for collisions with users the sync does not own
+  status text NOT NULL,       -- same | ok | rejected | duplicate | no-username
+  digest bigint,              -- mapped output + definitions (change detection); null for 'same'
+  raw_digest bigint,          -- the record as received
+  email text,                 -- as mapped (trimmed); compared lower-cased for collisions
   file text NOT NULL,
   line integer,
   recno integer,              -- record number within its file, from 1
-  spill_offset bigint,
-  spill_length integer,
-  messages text               -- JSON array of log lines for this record, or null
+  messages text,              -- JSON array of log lines for this record, or null
+  raw text,                   -- the record's text, when it went through the control file
+  -- what a new user becomes (status ok, not known to the sync):
+  name_first text, name_last text, title text, tags jsonb, types text[], profile_title text, attributes jsonb,
+  groups text[], mapped text
 ) ON COMMIT DROP`;
 
-const STAGE_COLUMNS = ["idx", "username", "status", "digest", "raw_digest", "email", "file", "line", "recno", "spill_offset", "spill_length", "messages"];
+const STAGE_COLUMNS = [
+  "idx", "username", "status", "digest", "raw_digest", "email", "file", "line", "recno", "messages", "raw",
+  "name_first", "name_last", "title", "tags", "types", "profile_title", "attributes", "groups", "mapped",
+];
 
 export interface RunFileInput {
   name: string;
@@ -45,6 +55,8 @@ export interface FileStats {
 
 export interface StageStats {
   records: number;
+  /** records that went through the control file (the rest were the same as last time) */
+  transformed: number;
   ok: number;
   rejected: number;
   duplicates: number;
@@ -55,12 +67,13 @@ export interface StageStats {
   maxIdx: number;
 }
 
-export interface StageContext {
-  control: Control;
-  knownGroups: ReadonlySet<string>;
-  /** Digest of the group definitions and defaults: changing them re-processes everyone. */
-  definitionsDigest: string;
-  spill: Spill;
+export interface StageContext extends MappingContext {
+  /**
+   * Users the sync knows, by username: the raw digest of their last record when they are settled
+   * (nothing outstanding, same control file and definitions), or -1 when they must be looked at
+   * again. Users not in the map are new to the sync.
+   */
+  known: ReadonlyMap<string, number>;
   progress: Progress;
 }
 
@@ -82,73 +95,86 @@ function truncate(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+const NO_PAYLOAD = "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N";
+
 /** Stage every record of every file. Files are read one after another, in the control file's order. */
 export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageContext): Promise<StageStats> {
-  const stats: StageStats = { records: 0, ok: 0, rejected: 0, duplicates: 0, noUsername: 0, errors: 0, files: {}, maxIdx: -1 };
+  const stats: StageStats = { records: 0, transformed: 0, ok: 0, rejected: 0, duplicates: 0, noUsername: 0, errors: 0, files: {}, maxIdx: -1 };
   await tx.exec(STAGE_TABLE);
   const seen = new Set<string>();
-  const { control, knownGroups, definitionsDigest, spill, progress } = ctx;
+  const { control, known, progress } = ctx;
   const extract = control.instructions.extractUsername!;
   const sources = control.instructions.topLevelSources;
-  const profileDependent = control.instructions.profileDependent;
   let idx = 0;
 
   /** The synchronous per-record loop: one batch of records → COPY lines. */
   function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats): string {
     const out: string[] = [];
     const { records, texts, lines } = batch;
+    const fileName = copyField(file.name);
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       const n = idx++;
       const recno = ++fileStats.records;
-      const line = lines[i] ?? null;
+      const where = `${fileName}\t${lines[i] ?? "\\N"}\t${recno}`;
       if (record !== null && typeof record === "object")
         for (const s of sources) if ((record as Record<string, unknown>)[s] !== undefined) fileStats.fieldPresence[s]!++;
-      const text = texts?.[i] ?? JSON.stringify(record) ?? "null";
       const usernameRaw = extract(record);
-      if (usernameRaw === undefined) {
+      const username = usernameRaw === undefined ? "" : normaliseUsername(usernameRaw);
+      if (username === "") {
         stats.noUsername++;
         stats.errors++;
-        out.push(row(n, null, "no-username", null, null, null, file.name, line, recno, null, null, [`ERROR: No username in record ${n}: ${truncate(text)}`]));
+        const text = texts?.[i] ?? JSON.stringify(record) ?? "null";
+        const message = copyField(JSON.stringify([`ERROR: No username in record ${n}: ${truncate(text)}`]));
+        out.push(`${n}\t\\N\tno-username\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
         continue;
       }
-      const username = normaliseUsername(usernameRaw);
-      if (username === "" || seen.has(username)) {
-        stats.duplicates += username === "" ? 0 : 1;
-        stats.noUsername += username === "" ? 1 : 0;
+      if (seen.has(username)) {
+        stats.duplicates++;
         stats.errors++;
-        const message = username === "" ? `ERROR: No username in record ${n}: ${truncate(text)}` : `ERROR: Duplicate username: ${usernameRaw} (ignoring record ${n})`;
-        out.push(row(n, username || null, username === "" ? "no-username" : "duplicate", null, null, null, file.name, line, recno, null, null, [message]));
+        const message = copyField(JSON.stringify([`ERROR: Duplicate username: ${usernameRaw} (ignoring record ${n})`]));
+        out.push(`${n}\t${copyField(username)}\tduplicate\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
         continue;
       }
       seen.add(username);
-      const rawDigest = digest64(text);
-      const [offset, length] = spill.append(text);
-      const result = control.transform(record, null);
-      const id = `record ${n}, user ${username}`;
-      const messages = result.errors.map((e) => `ERROR: ${e} (${id})`);
-      stats.errors += messages.length;
-      if (!result.complete) {
-        messages.push(`Record has missing data for username ${username} (ignoring)`);
-        stats.rejected++;
-        out.push(row(n, username, "rejected", null, rawDigest, null, file.name, line, recno, offset, length, messages));
+      const text = texts?.[i] ?? JSON.stringify(record) ?? "null";
+      const rawDigest = digestOf(text);
+      const last = known.get(username);
+      if (last === rawDigest) {
+        out.push(`${n}\t${copyField(username)}\tsame\t\\N\t${rawDigest}\t\\N\t${where}\t\\N\t\\N${NO_PAYLOAD}`);
         continue;
       }
-      const check = checkDetails(username, result.user, knownGroups);
-      if (!check.ok) {
-        for (const p of check.problems) messages.push(`ERROR: (${username}) ${p}`);
-        stats.errors += check.problems.length;
+      stats.transformed++;
+      const mapped = mapRecord(ctx, n, username, record, text, null);
+      const messages = mapped.messages.length ? copyField(JSON.stringify(mapped.messages)) : "\\N";
+      if (!mapped.ok) {
         stats.rejected++;
-        out.push(row(n, username, "rejected", null, rawDigest, null, file.name, line, recno, offset, length, messages));
+        stats.errors += mapped.messages.filter((m) => m.startsWith("ERROR: ")).length;
+        out.push(`${n}\t${copyField(username)}\trejected\t\\N\t${rawDigest}\t\\N\t${where}\t${messages}\t${copyField(text)}${NO_PAYLOAD}`);
         continue;
       }
-      // What the control file asks for, independent of what is stored: the account details, the
-      // tags and the profile edits (with their single/multi-value modes).
-      const mapped = canonicalJson({ u: check.details, t: result.tags, p: result.profile.edits });
-      const digest = digest64(profileDependent ? `${definitionsDigest}\n${mapped}\n${text}` : `${definitionsDigest}\n${mapped}`);
       stats.ok++;
+      stats.errors += mapped.messages.length;
+      const head = `${n}\t${copyField(username)}\tok\t${mapped.digest}\t${rawDigest}\t${copyField(mapped.details.email)}\t${where}\t${messages}\t${copyField(text)}`;
+      if (last !== undefined) {
+        out.push(head + NO_PAYLOAD); // a known user: pass 2 applies the record to their stored profile
+        continue;
+      }
+      const d = mapped.details;
+      const state = userState(ctx, mapped, null, []);
       out.push(
-        row(n, username, "ok", digest, rawDigest, normaliseEmail(check.details.email), file.name, line, recno, offset, length, messages.length ? messages : null),
+        [
+          head,
+          copyField(d.nameFirst),
+          copyField(d.nameLast),
+          copyField(d.title),
+          copyField(JSON.stringify(state.tags)),
+          copyField(pgTextArray(state.profile.types)),
+          copyField(state.profile.title),
+          copyField(JSON.stringify(state.profile.attributes)),
+          copyField(pgTextArray(d.groups)),
+          copyField(mapped.mapped),
+        ].join("\t"),
       );
     }
     return out.join("\n");
@@ -171,41 +197,10 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         throw error;
       }
     }
-    spill.flush();
   }
 
   await tx.copyIn("stage", STAGE_COLUMNS, lines());
   stats.records = idx;
   stats.maxIdx = idx - 1;
   return stats;
-}
-
-function row(
-  idx: number,
-  username: string | null,
-  status: string,
-  digest: string | null,
-  rawDigest: string | null,
-  email: string | null,
-  file: string,
-  line: number | null,
-  recno: number,
-  offset: number | null,
-  length: number | null,
-  messages: string[] | null,
-): string {
-  return [
-    idx,
-    copyField(username),
-    status,
-    copyField(digest),
-    copyField(rawDigest),
-    copyField(email),
-    copyField(file),
-    copyField(line),
-    recno,
-    copyField(offset),
-    copyField(length),
-    copyField(messages && JSON.stringify(messages)),
-  ].join("\t");
 }

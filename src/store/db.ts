@@ -17,6 +17,8 @@ export interface Sql {
    * use `copyField()` to escape values). Lines may come from a generator, so nothing is held whole.
    */
   copyIn(table: string, columns: readonly string[], lines: AsyncIterable<string> | Iterable<string>): Promise<number>;
+  /** The rows of a query in COPY text format, a batch of lines at a time: the fast way to read many rows. */
+  copyOut(query: string): AsyncGenerator<string[]>;
 }
 
 export interface Database extends Sql {
@@ -54,4 +56,21 @@ export async function* chunkLines(lines: AsyncIterable<string> | Iterable<string
     }
   }
   if (parts.length) yield parts.join("\n") + "\n";
+}
+
+/** Split text arriving in chunks into whole lines, a batch at a time. */
+export async function* splitLines(chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): AsyncGenerator<string[]> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of chunks as AsyncIterable<string | Uint8Array>) {
+    const text = rest + (typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+    const end = text.lastIndexOf("\n");
+    if (end === -1) {
+      rest = text;
+      continue;
+    }
+    rest = text.slice(end + 1);
+    yield text.slice(0, end).split("\n");
+  }
+  if (rest) yield [rest];
 }

@@ -10,7 +10,7 @@ import { openPostgres } from "./postgres.ts";
 export { copyField, type Database, type Row, type Sql } from "./db.ts";
 export { FileStore, FileTooLargeError, type StoredFile } from "./files.ts";
 export { FolderInUseError } from "./lock.ts";
-export { APPLY_LOCK, MIGRATION_LOCK } from "./locks.ts";
+export { APPLY_LOCK, MIGRATION_LOCK, UPLOAD_LOCK } from "./locks.ts";
 
 export interface Store {
   db: Database;

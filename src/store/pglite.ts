@@ -9,7 +9,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as tables from "../../schema/tables.ts";
-import { chunkLines, type Database, type Sql } from "./db.ts";
+import { chunkLines, splitLines, type Database, type Sql } from "./db.ts";
 import { lockFolder } from "./lock.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
 
@@ -34,6 +34,10 @@ function sqlOver(client: Queryable): Sql {
         count += result.affectedRows ?? 0;
       }
       return count;
+    },
+    async *copyOut(query) {
+      const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
+      if (result.blob) yield* splitLines([await result.blob.text()]);
     },
   };
 }

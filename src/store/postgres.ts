@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import * as tables from "../../schema/tables.ts";
-import { chunkLines, type Database, type Sql } from "./db.ts";
+import { chunkLines, splitLines, type Database, type Sql } from "./db.ts";
 
 type Client = postgres.Sql | postgres.TransactionSql;
 
@@ -29,6 +29,43 @@ function sqlOver(client: Client): Sql {
       };
       await pipeline(Readable.from(counted()), writable);
       return count;
+    },
+    async *copyOut(query) {
+      // Consumed through events: `for await` over postgres.js's COPY stream hangs under Bun
+      // (seen with 1.4.5: the second chunk never arrives).
+      const readable = await client.unsafe(`COPY (${query}) TO STDOUT`).readable();
+      const chunks: Uint8Array[] = [];
+      let done = false;
+      let failure: unknown = null;
+      let wake: (() => void) | null = null;
+      const notify = () => {
+        wake?.();
+        wake = null;
+      };
+      readable.on("data", (chunk: Uint8Array) => {
+        chunks.push(chunk);
+        notify();
+      });
+      readable.on("end", () => {
+        done = true;
+        notify();
+      });
+      readable.on("error", (error: unknown) => {
+        failure = error;
+        notify();
+      });
+      async function* drain(): AsyncGenerator<Uint8Array> {
+        for (;;) {
+          if (failure) throw failure;
+          if (chunks.length) {
+            yield* chunks.splice(0);
+            continue;
+          }
+          if (done) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      }
+      yield* splitLines(drain());
     },
   };
 }

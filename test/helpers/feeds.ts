@@ -36,11 +36,11 @@ export interface FeedRun extends RunOutcome {
   log: string[];
 }
 
-/** Apply files given as text (name → content) with a control file; returns the outcome and the log lines. */
+/** Apply files given as text or bytes (name → content) with a control file; returns the outcome and the log lines. */
 export async function applyFeed(
   store: Store,
   control: string,
-  files: Record<string, string>,
+  files: Record<string, string | Uint8Array>,
   options: { settings?: Partial<EngineSettings>; dryRun?: boolean; safety?: SafetyCheck } = {},
 ): Promise<FeedRun> {
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };

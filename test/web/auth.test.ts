@@ -79,7 +79,7 @@ for (const backend of BACKENDS) {
       for (let i = 0; i < 5; i++) expect((await postLogin(url, "throttled", `wrong ${i}`)).status).toBe(401);
       const blocked = await postLogin(url, "throttled", "the right password 1");
       expect(blocked.status).toBe(429);
-      expect(await blocked.text()).toContain("Too many failed sign-ins. Try again in 15 minute(s).");
+      expect(await blocked.text()).toContain("Too many failed sign-ins. Try again in 15 minutes.");
       // other accounts from the same address are not locked out by it
       expect((await postLogin(url, ADMIN.name, ADMIN.password)).status).toBe(303);
       env.clock.now += 15 * 60_000 + 1000;

@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
     await expect(page.locator(".notice.bad").textContent()).resolves.toBe("Wrong account name or password (or the account is disabled).");
     for (let i = 0; i < 4; i++) await signInAs(page, "carol", `wrong ${i}`);
     await signInAs(page, "carol", "carol's long password");
-    await expect(page.locator(".notice.bad").textContent()).resolves.toContain("Too many failed sign-ins. Try again in 15 minute(s).");
+    await expect(page.locator(".notice.bad").textContent()).resolves.toContain("Too many failed sign-ins. Try again in 15 minutes.");
     expect(new URL(page.url()).pathname).toBe("/login");
   });
 

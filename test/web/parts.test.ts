@@ -1,8 +1,7 @@
 // The web UI's small parts, each on its own: CSV cells, download names, record and line diffs,
-// the file diff's counting, the sign-in throttle's clock, key fingerprints and secret redaction.
+// the file diff's counting, key fingerprints and secret redaction.
 import { describe, expect, test } from "bun:test";
 import { loadControl } from "../../src/control/index.ts";
-import { LoginThrottle } from "../../src/web/auth/index.ts";
 import { csvCell, csvRow } from "../../src/web/ui/csv.ts";
 import { contentDisposition } from "../../src/web/ui/download.ts";
 import { diffFeedFiles } from "../../src/web/ui/file-diff.ts";
@@ -114,27 +113,6 @@ describe("the file diff", () => {
     const newer = Array.from({ length: 40 }, (_, i) => p(`n${i}`));
     const diff = await diffFeedFiles(file(older), file(newer), 5);
     expect([diff.counts.added, diff.counts.removed, diff.added.length, diff.removed.length]).toEqual([40, 30, 5, 5]);
-  });
-});
-
-describe("the sign-in throttle", () => {
-  test("blocks a key after the allowed failures, for the set time, and a success clears it", () => {
-    let now = 0;
-    const t = new LoginThrottle({ maxFailures: 3, windowMs: 1000, blockMs: 5000 }, () => now);
-    expect(t.fail("k")).toBe(false);
-    expect(t.fail("k")).toBe(false);
-    expect(t.fail("k")).toBe(true);
-    expect(t.blockedFor("k")).toBe(5000);
-    now += 4999;
-    expect(t.blockedFor("k")).toBe(1);
-    now += 1;
-    expect(t.blockedFor("k")).toBe(0);
-    t.fail("j");
-    now += 2000; // the first failure is out of the window
-    t.fail("j");
-    expect(t.fail("j")).toBe(false);
-    t.succeed("j");
-    expect(t.fail("j")).toBe(false);
   });
 });
 

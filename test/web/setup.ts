@@ -1,7 +1,8 @@
 // One store per test file and backend, with the demo history in it and the UI served on port 0.
 // The sign-in throttles run on a clock the tests can move.
 import type { Config } from "../../src/config/index.ts";
-import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, LoginThrottle } from "../../src/web/auth/index.ts";
+import { LoginThrottle } from "../../src/intake/index.ts";
+import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE } from "../../src/web/auth/index.ts";
 import type { UiServer } from "../../src/web/ui/dev.ts";
 import { openTestStore, resetStore, type Backend, type TestStore } from "../helpers/store.ts";
 import { buildDemo, demoConfig, GROUPS, type Demo } from "./demo-data.ts";

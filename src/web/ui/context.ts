@@ -4,7 +4,8 @@ import type { Context } from "hono";
 import { getConnInfo } from "hono/bun";
 import type { Config } from "../../config/index.ts";
 import type { Store } from "../../store/index.ts";
-import type { LoginThrottle, Session } from "../auth/index.ts";
+import type { LoginThrottle } from "../../intake/index.ts";
+import type { Session } from "../auth/index.ts";
 import type { Viewer } from "../../../views/layout.tsx";
 
 export interface UiDeps {

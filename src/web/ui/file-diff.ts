@@ -6,7 +6,7 @@
 //   3. the older file again, only for the few records shown (the "before" side of changed and removed)
 // Only the first `cap` records of each kind are kept to show; all are counted.
 import { READERS, type Control, type FileSpec } from "../../control/index.ts";
-import { canonicalJson, digest64, normaliseUsername } from "../../engine/index.ts";
+import { canonicalJson, digestOf, normaliseUsername } from "../../engine/index.ts";
 import { diffRecords, type FieldChange } from "./record-diff.ts";
 
 export interface FeedFile {
@@ -40,11 +40,11 @@ async function* records(file: FeedFile): AsyncGenerator<{ username: string | nul
 
 export async function diffFeedFiles(older: FeedFile, newer: FeedFile, cap = 50): Promise<RecordDiff> {
   const counts = { before: 0, after: 0, added: 0, removed: 0, changed: 0, unchanged: 0, withoutUsername: 0, duplicates: 0 };
-  const digests = new Map<string, string>();
+  const digests = new Map<string, number>();
   for await (const { username, record } of records(older)) {
     counts.before++;
     if (!username) continue;
-    if (!digests.has(username)) digests.set(username, digest64(canonicalJson(record)));
+    if (!digests.has(username)) digests.set(username, digestOf(canonicalJson(record)));
   }
 
   const added: RecordDiff["added"] = [];
@@ -68,7 +68,7 @@ export async function diffFeedFiles(older: FeedFile, newer: FeedFile, cap = 50):
       continue;
     }
     digests.delete(username);
-    if (old === digest64(canonicalJson(record))) counts.unchanged++;
+    if (old === digestOf(canonicalJson(record))) counts.unchanged++;
     else {
       counts.changed++;
       if (changedAfter.size < cap) changedAfter.set(username, record);

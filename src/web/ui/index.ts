@@ -11,7 +11,8 @@
 // sign-in throttle to see client addresses.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, LoginThrottle } from "../auth/index.ts";
+import { LoginThrottle } from "../../intake/index.ts";
+import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE } from "../auth/index.ts";
 import { iconPath, iconText, stylesheetPath, stylesheetText } from "./assets.ts";
 import { registerAudit } from "./audit.tsx";
 import type { UiDeps, UiEnv } from "./context.ts";

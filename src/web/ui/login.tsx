@@ -6,7 +6,9 @@
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { LoginPage } from "../../../views/login.tsx";
-import { audit, createSession, endSession, normaliseAdminName, randomToken, sameToken, verifyLogin, type LoginThrottle } from "../auth/index.ts";
+import { audit } from "../../batch/index.ts";
+import type { LoginThrottle } from "../../intake/index.ts";
+import { createSession, endSession, normaliseAdminName, randomToken, sameToken, verifyLogin } from "../auth/index.ts";
 import { clientAddress, formField, isHttps, type UiContext, type UiDeps, type UiEnv } from "./context.ts";
 import { LOGIN_COOKIE, safeNext, SESSION_COOKIE, sessionCookieOptions } from "./security.ts";
 
@@ -38,10 +40,10 @@ export function registerLogin(app: Hono<UiEnv>, deps: UiDeps, throttles: { addre
 
     const address = clientAddress(c, trustProxy);
     const account = normaliseAdminName(username);
-    const wait = Math.max(throttles.address.blockedFor(address), throttles.account.blockedFor(account));
-    if (wait > 0) {
+    const blocked = [throttles.address, throttles.account].find((t, i) => t.isBlocked(i === 0 ? address : account));
+    if (blocked) {
       await audit(db, { actor: account || "(empty)", action: "login-throttled", detail: { address } });
-      return showForm(c, 429, { next, username, problem: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60_000)} minute(s).` });
+      return showForm(c, 429, { next, username, problem: `Too many failed sign-ins. Try again in ${Math.ceil(blocked.settings.blockMs / 60_000)} minutes.` });
     }
     const admin = await verifyLogin(db, username, password);
     if (!admin) {

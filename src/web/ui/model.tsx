@@ -2,7 +2,7 @@
 // The model page and the control-file generator.
 import type { Hono } from "hono";
 import { GeneratedPage, ModelPage, type GroupView } from "../../../views/model.tsx";
-import { generateControlFile, userSyncModel, type GeneratorChoice } from "../../control/index.ts";
+import { controlTemplate, userSyncModel } from "../../control/index.ts";
 import type { Config } from "../../config/index.ts";
 import type { Sql } from "../../store/index.ts";
 import type { UiDeps, UiEnv } from "./context.ts";
@@ -33,18 +33,15 @@ export function registerModel(app: Hono<UiEnv>, deps: UiDeps): void {
 
   app.get("/model/generate", (c) => {
     const model = modelOf(deps.config);
-    const split = (v: string) => {
+    // Only names the model has: the form offers nothing else, and anything else is ignored.
+    const known = (v: string) => {
       const at = v.indexOf("^");
-      return at > 0 ? { destination: v.slice(0, at), name: v.slice(at + 1) } : null;
+      return at > 0 && model.destinations.get(v.slice(0, at))?.names.has(v.slice(at + 1)) === true;
     };
-    const multivalue = new Set(c.req.queries("mv") ?? []);
-    const choices: GeneratorChoice[] = [];
-    for (const pick of (c.req.queries("pick") ?? []).slice(0, 500)) {
-      const choice = split(pick);
-      // Names the model does not have are ignored: the form only offers the model's own.
-      if (choice && model.destinations.get(choice.destination)?.names.has(choice.name)) choices.push({ ...choice, multivalue: multivalue.has(pick) });
-    }
-    const text = generateControlFile(model, choices);
+    const names = (c.req.queries("pick") ?? []).slice(0, 500).filter(known);
+    const multivalue = (c.req.queries("mv") ?? []).slice(0, 500).filter((v) => known(v) && names.includes(v));
+    // The control-file language's own generator (src/control/template.ts, reference §3.8).
+    const text = `${JSON.stringify(controlTemplate(model, { names, multivalue }), null, 2)}\n`;
     if (c.req.query("download") === "1") {
       return new Response(text, { headers: { "Content-Type": "application/json; charset=utf-8", "Content-Disposition": contentDisposition("control.json") } });
     }

@@ -7,7 +7,7 @@ import { href, userHref } from "../../../views/components.tsx";
 import { UserPage, type TimelineItem } from "../../../views/user.tsx";
 import { UsersPage } from "../../../views/users.tsx";
 import { explainUser, normaliseUsername } from "../../engine/index.ts";
-import { audit } from "../auth/index.ts";
+import { audit } from "../../batch/index.ts";
 import { isAdmin, viewerOf, type UiDeps, type UiEnv } from "./context.ts";
 import { objectTitles, searchUsers, timeline, USER_STATES, userEvents, usersByState, type UserState } from "./data/users.ts";
 import { notFound } from "./pages.tsx";
