@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../src/config/index.ts";
+import { resolveSafetySettings } from "../src/engine/index.ts";
 
 function configFile(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), "usersync-config-"));
@@ -51,4 +52,30 @@ test("a group listed twice is refused", () => {
 
 test("a bad port in the environment is refused", () => {
   expect(() => loadConfig(undefined, { USERSYNC_HTTP_PORT: "http" })).toThrow('must be a port number, got "http"');
+});
+
+test("safety settings: every problem named with where it is; the defaults fill in what is not given", () => {
+  const bad = configFile(
+    JSON.stringify({ safety: { blocks: { maxPercent: 150, maxUsers: -1, onTrip: "panic" }, fieldChange: { onTrip: "hold-risky" }, firstRun: { hold: true }, speed: {} } }),
+  );
+  let error: unknown;
+  try {
+    loadConfig(bad, {});
+  } catch (e) {
+    error = e;
+  }
+  const problems = (error as ConfigError).problems;
+  expect(problems).toContain("/safety/blocks/maxPercent: must be <= 100");
+  expect(problems).toContain("/safety/blocks/maxUsers: must be >= 0");
+  expect(problems).toContain('/safety/blocks/onTrip: must be one of "hold-run", "hold-risky", "warn"');
+  expect(problems).toContain('/safety/fieldChange/onTrip: must be one of "hold-run", "warn"');
+  expect(problems).toContain('/safety/firstRun: unknown setting "hold"');
+  expect(problems).toContain('/safety: unknown setting "speed"');
+
+  const good = loadConfig(configFile(JSON.stringify({ safety: { blocks: { maxUsers: 50, onTrip: "hold-risky" }, errors: { enabled: false } } })), {});
+  const settings = resolveSafetySettings(good.safety);
+  expect(settings.blocks).toEqual({ enabled: true, maxUsers: 50, maxPercent: 10, onTrip: "hold-risky" });
+  expect(settings.errors.enabled).toBe(false);
+  expect(settings.firstRun).toEqual({ enabled: true });
+  expect(settings.fileChange).toEqual({ enabled: true, maxPercent: 10, onTrip: "hold-run" });
 });

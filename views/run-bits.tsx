@@ -40,7 +40,9 @@ export function outcomeSentence(run: RunView): string {
     case "complete":
       return `Applied: ${what}; ${errors}.`;
     case "held":
-      return `Held by a safety check — nothing was applied. It would have: ${what}; ${errors}.`;
+      return run.safety?.hold === "risky"
+        ? `Held in part by a safety check — the safe part was applied; the risky part (blocks, group removals) waits for a decision. The whole plan: ${what}; ${errors}.`
+        : `Held by a safety check — nothing was applied. It would have: ${what}; ${errors}.`;
     case "dry-run":
       return `Dry run — nothing was applied. It would: ${what}; ${errors}.`;
     case "failure":
@@ -103,45 +105,74 @@ function figureText(v: unknown): string {
   return typeof v === "number" ? num(v) : valueText(v);
 }
 
+const TRIP_LABEL: Record<string, string> = { "hold-run": "holds the run", "hold-risky": "holds the risky part", warn: "warning only" };
+
+function Figures({ values, label }: { values: Record<string, unknown> | undefined; label?: string }) {
+  if (!values || !Object.keys(values).length) return null;
+  return (
+    <ul class="plain">
+      {Object.entries(values).map(([k, v]) => (
+        <li>
+          <span class="muted">
+            {label ? `${label} ` : ""}
+            {k}:
+          </span>{" "}
+          <strong>{figureText(v)}</strong>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export const SafetyVerdict: FC<{ safety: SafetyVerdictView | null; status: string }> = ({ safety, status }) => {
   if (!safety || !safety.checks?.length)
     return <p class="muted">{status === "held" ? "Held, but no check recorded why." : "No safety checks were recorded for this run."}</p>;
   return (
-    <div class="scroll">
-      <table class="stack">
-        <thead>
-          <tr>
-            <th>Check</th>
-            <th>Result</th>
-            <th>What it found</th>
-            <th>Figures</th>
-          </tr>
-        </thead>
-        <tbody>
-          {safety.checks.map((check) => (
-            <tr class={check.tripped ? "row-warn" : undefined}>
-              <td class="nowrap">
-                <strong>{check.name}</strong>
-              </td>
-              <td>{check.tripped ? <Badge status="held" label="tripped" /> : <Badge status="complete" label="passed" />}</td>
-              <td class="wrap">{check.message}</td>
-              <td class="small">
-                {check.figures && Object.keys(check.figures).length ? (
-                  <ul class="plain">
-                    {Object.entries(check.figures).map(([k, v]) => (
-                      <li>
-                        <span class="muted">{k}:</span> <strong>{figureText(v)}</strong>
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  <span class="muted">–</span>
-                )}
-              </td>
+    <>
+      {safety.hold === "risky" && safety.heldPart ? (
+        <p>
+          <strong>Held in part:</strong> the safe part of the plan was applied; waiting for a decision: {num(safety.heldPart.blocks)} blocks,{" "}
+          {num(safety.heldPart.pendingLeavers)} pending leavers, and {num(safety.heldPart.usersWithGroupRemovals)} users whose update removes them from{" "}
+          {num(safety.heldPart.groupRemovals)} managed group(s).
+        </p>
+      ) : null}
+      {safety.approval ? (
+        <p>
+          Approved by <strong>{safety.approval.by}</strong> <Time at={safety.approval.at} />
+          {safety.approval.held ? `; it had been held by: ${safety.approval.held.checks.filter((c) => c.tripped).map((c) => c.name).join(", ") || "—"}` : ""}.
+        </p>
+      ) : null}
+      <div class="scroll">
+        <table class="stack">
+          <thead>
+            <tr>
+              <th>Check</th>
+              <th>Result</th>
+              <th>What it found</th>
+              <th>Figures</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {safety.checks.map((check) => (
+              <tr class={check.tripped ? "row-warn" : undefined}>
+                <td class="nowrap">
+                  <strong>{check.name}</strong>
+                </td>
+                <td>
+                  {check.tripped ? <Badge status="held" label="tripped" /> : <Badge status="complete" label="passed" />}
+                  {check.tripped && check.onTrip ? <div class="small muted">{TRIP_LABEL[check.onTrip] ?? check.onTrip}</div> : null}
+                </td>
+                <td class="wrap">{check.message}</td>
+                <td class="small">
+                  <Figures values={check.figures} />
+                  <Figures values={check.bound} label="bound" />
+                  {!check.figures && !check.bound ? <span class="muted">–</span> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 };

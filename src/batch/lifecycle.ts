@@ -38,11 +38,13 @@ export async function requestApply(store: Store, options: StartOptions): Promise
   const verdict = await options.preflight(db, run.id);
   try {
     if (verdict.held) {
-      await moveRun(db, run.id, "held", { safety: JSON.stringify(verdict) });
+      // Haplo's answer is "unsafe" at once. The run is still planned by the worker — held with the
+      // preflight's verdict, whatever the plan says — so that a person sees what it would do.
+      await moveRun(db, run.id, "queued", { safety: JSON.stringify(verdict) });
       await audit(db, { actor: options.actor, action: "run-held", target: `run ${run.id}`, detail: { checks: verdict.checks.filter((c) => c.tripped) } });
       return { status: "unsafe", runId: run.id, safety: verdict };
     }
-    await moveRun(db, run.id, "queued");
+    await moveRun(db, run.id, "queued", { safety: null });
   } catch (error) {
     // Someone else moved it first (a second start-sync, a cancel): it is no longer ready.
     if (error instanceof RunStateError) return { status: "unready", runId: run.id };
@@ -96,6 +98,10 @@ export interface ClaimedRun {
   id: number;
   kind: string;
   approved: boolean;
+  /** who approved the run (a held run approved in the UI is queued with approved_by set) */
+  approvedBy: string | null;
+  /** start-sync's preflight held the run: it is planned, and held whatever the plan's checks say */
+  preflight?: SafetyVerdict | null;
 }
 
 /**
@@ -103,12 +109,14 @@ export interface ClaimedRun {
  * the same queue, and SKIP LOCKED hands each run to exactly one of them.
  */
 export async function claimQueuedRun(db: Sql): Promise<ClaimedRun | null> {
-  const [run] = await db.query<{ id: number; kind: string; approved_at: Date | null }>(
+  const [run] = await db.query<{ id: number; kind: string; approved_at: Date | null; approved_by: string | null; safety: SafetyVerdict | null }>(
     `UPDATE runs SET status = 'running', started_at = now()
      WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, kind, approved_at`,
+     RETURNING id, kind, approved_at, approved_by, safety`,
   );
-  return run ? { id: Number(run.id), kind: run.kind, approved: run.approved_at !== null } : null;
+  if (!run) return null;
+  const preflight = run.safety?.held && !run.approved_by ? run.safety : null;
+  return { id: Number(run.id), kind: run.kind, approved: run.approved_at !== null, approvedBy: run.approved_by, preflight };
 }
 
 /** A run's state for an uploader polling it (GET /api/haplo-user-sync/run/ID). */

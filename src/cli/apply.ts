@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createRunFromFiles, recoverInterruptedRuns } from "../batch/index.ts";
 import { ControlFileError, formatProblem, loadControl } from "../control/index.ts";
-import { executeRun, type RunOutcome } from "../engine/index.ts";
+import { executeRun, planSafetyCheck, type RunOutcome } from "../engine/index.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { withContext } from "./context.ts";
-import { num, terminalProgress } from "./format.ts";
+import { terminalProgress } from "./format.ts";
+import { countLines, planLines, safetyLines } from "./plan.ts";
 
 export function parseFileArgs(positionals: string[]): { name: string; path: string }[] {
   return positionals.map((arg) => {
@@ -19,22 +20,20 @@ export function parseFileArgs(positionals: string[]): { name: string; path: stri
   });
 }
 
-export function summaryLines(outcome: RunOutcome): string[] {
-  const c = outcome.counts;
+export function summaryLines(outcome: RunOutcome, options: { allChecks?: boolean } = {}): string[] {
   const lines = [`Run ${outcome.runId}: ${outcome.status}${outcome.message ? ` — ${outcome.message}` : ""}`];
-  if (c) {
-    lines.push(
-      `  records ${num(c.records)}: ${num(c.create)} created, ${num(c.update)} updated, ${num(c.unblock)} unblocked, ` +
-        `${num(c.unchanged)} unchanged, ${num(c.block)} blocked, ${num(c.pendingLeaver)} pending leavers, ${num(c.reject)} rejected`,
-    );
-    lines.push(`  groups: ${num(c.groupsAdded)} memberships added, ${num(c.groupsRemoved)} removed; errors: ${num(c.errors)}`);
-  }
-  if (outcome.safety?.held) {
-    lines.push("  held by safety checks:");
-    for (const check of outcome.safety.checks.filter((k) => k.tripped)) lines.push(`    - ${check.name}: ${check.message}`);
-  }
+  lines.push(...countLines(outcome));
+  lines.push(...safetyLines(outcome.runId, outcome.safety, { all: options.allChecks, dryRun: outcome.status === "dry-run" }));
   lines.push(`  ${(outcome.durationMs / 1000).toFixed(1)} s`);
   return lines;
+}
+
+/** Limit for the per-user plan lines: --limit N, default 200. */
+export function planLimit(value: string | undefined): number {
+  if (value === undefined) return 200;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a whole number of lines, not "${value}"`);
+  return n;
 }
 
 export function exitCodeFor(outcome: RunOutcome): number {
@@ -46,26 +45,42 @@ export function exitCodeFor(outcome: RunOutcome): number {
 export const applyCommand: Command = {
   name: "apply",
   summary: "Reconcile a feed given as files: usersync apply --control C.json NAME=PATH ...",
-  usage: `usersync apply --control CONTROL.json [--dry-run] [--config usersync.json] NAME=PATH ...
+  usage: `usersync apply --control CONTROL.json [--dry-run] [--limit N] [--config usersync.json] NAME=PATH ...
 
 Reads every file through the control file and reconciles the users in one transaction:
 creates, updates, blocks users absent from the feed, unblocks returners. NAME is the file's
-name in the control file's "files" (e.g. staff=./staff.json). With --dry-run nothing is written
-to the users: the run's plan and log are kept, so you can see what would change.
+name in the control file's "files" (e.g. staff=./staff.json).
+
+Every run is planned first and its plan checked by the safety checks (usersync.json "safety"):
+the very first run, an empty or unreadable file, too many blocks, a file that shrank or grew,
+a vanished column, a mass change of one field, a surge of errors or duplicates. A tripped check
+HOLDS the run (nothing applied, or only its safe part): approve it with usersync approve RUN,
+or reject it with usersync reject RUN.
+
+With --dry-run nothing is written to the users: the plan is shown — per user, the action and
+the field-level changes (the first --limit N lines, default 200) — with the safety checks'
+verdict, and kept in the run's log.
 
 Exit code: 0 applied without errors; 1 applied, some records had errors; 2 failed or invalid
-input (nothing applied); 3 held by a safety check (nothing applied).`,
+input (nothing applied); 3 held by a safety check (nothing applied, or only its safe part).`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { control: { type: "string", short: "c" }, config: { type: "string" }, "dry-run": { type: "boolean" }, quiet: { type: "boolean", short: "q" } },
+      options: {
+        control: { type: "string", short: "c" },
+        config: { type: "string" },
+        "dry-run": { type: "boolean" },
+        limit: { type: "string", short: "n" },
+        quiet: { type: "boolean", short: "q" },
+      },
     });
+    const limit = planLimit(values.limit);
     if (!values.control) throw new UsageError("--control is required");
     if (!existsSync(values.control)) throw new UsageError(`Control file not found: ${values.control}`);
     const files = parseFileArgs(positionals);
     if (!files.length) throw new UsageError("Name at least one file: NAME=PATH");
-    return withContext(values.config, async ({ store, settings }) => {
+    return withContext(values.config, async ({ store, settings, safety }) => {
       let control;
       try {
         control = loadControl(readFileSync(values.control!, "utf8"), settings);
@@ -84,13 +99,17 @@ input (nothing applied); 3 held by a safety check (nothing applied).`,
       const recovered = await recoverInterruptedRuns(store);
       for (const id of recovered) console.error(`Run ${id} had been interrupted; it is marked failed (nothing of it was applied).`);
       const runId = await createRunFromFiles(store, control, files, { source: "cli", by: process.env.USER ?? null });
+      const dryRun = values["dry-run"] === true;
       const outcome = await executeRun(store, runId, {
         settings,
-        dryRun: values["dry-run"] === true,
+        dryRun,
+        safety: planSafetyCheck(safety),
         onProgress: values.quiet ? undefined : terminalProgress(),
         actor: "cli",
       });
-      for (const line of summaryLines(outcome)) console.log(line);
+      for (const line of summaryLines(outcome, { allChecks: dryRun })) console.log(line);
+      // The plan is what a person must see before applying: on a dry run, and on a held run.
+      if (outcome.counts && (dryRun || outcome.status === "held")) for (const line of await planLines(store.db, runId, limit)) console.log(line);
       if (outcome.status !== "failure" && outcome.errorCount > 0) console.log(`  see the errors: usersync run ${runId} --errors`);
       return exitCodeFor(outcome);
     });

@@ -1,12 +1,14 @@
 // What every command that touches the store needs: the configuration, and the store opened.
 import { engineSettings, loadConfig, type Config } from "../config/index.ts";
-import { applyConfigGroups, type EngineSettings } from "../engine/index.ts";
+import { applyConfigGroups, resolveSafetySettings, type EngineSettings, type SafetySettings } from "../engine/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 
 export interface Context {
   config: Config;
   store: Store;
   settings: EngineSettings;
+  /** usersync.json `safety`, with the defaults filled in */
+  safety: SafetySettings;
 }
 
 export async function openContext(configPath?: string): Promise<Context> {
@@ -18,7 +20,7 @@ export async function openContext(configPath?: string): Promise<Context> {
     await store.close();
     throw error;
   }
-  return { config, store, settings: engineSettings(config) };
+  return { config, store, settings: engineSettings(config), safety: resolveSafetySettings(config.safety) };
 }
 
 export async function withContext<T>(configPath: string | undefined, fn: (ctx: Context) => Promise<T>): Promise<T> {

@@ -5,11 +5,15 @@ import { FolderInUseError } from "../store/index.ts";
 import { adminCommand } from "./admin.ts";
 import { apiKeyCommand } from "./api-key.ts";
 import { applyCommand } from "./apply.ts";
+import { approveCommand } from "./approve.ts";
 import { checkCommand } from "./check.ts";
 import { controlTemplateCommand } from "./control-template.ts";
 import { objectsCommand } from "./objects.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { pushCommand } from "./push.ts";
+import { rejectCommand } from "./reject.ts";
+import { replayCommand } from "./replay.ts";
+import { revertCommand } from "./revert.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { serveCommand } from "./serve.ts";
@@ -23,6 +27,10 @@ export const COMMANDS: Command[] = [
   runsCommand,
   runCommand,
   userCommand,
+  approveCommand,
+  rejectCommand,
+  revertCommand,
+  replayCommand,
   checkCommand,
   controlTemplateCommand,
   objectsCommand,
@@ -46,7 +54,7 @@ Environment: USERSYNC_DATA (data folder, default ./data), DATABASE_URL (PostgreS
 the embedded database), USERSYNC_HTTP_PORT, USERSYNC_SFTP_PORT, USERSYNC_WATCH_DIR, USERSYNC_LISTEN.
 
 Exit codes: 0 success; 1 a run applied with record errors; 2 failure or invalid input
-(nothing applied); 3 a run held by a safety check (nothing applied).`;
+(nothing applied); 3 a run held by a safety check (nothing applied, or only its safe part).`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -12,7 +12,7 @@ interface EventRow {
   detail: { changes?: Record<string, [unknown, unknown]>; groupsAdded?: string[]; groupsRemoved?: string[] } | null;
 }
 
-function describeChanges(detail: EventRow["detail"]): string[] {
+export function describeChanges(detail: EventRow["detail"]): string[] {
   if (!detail) return [];
   const out: string[] = [];
   for (const [field, [before, after]] of Object.entries(detail.changes ?? {}))
@@ -61,6 +61,8 @@ shows the field-level changes of each update; --action and --user filter the log
           `  records ${num(c.records)}: ${num(c.create)} created, ${num(c.update)} updated, ${num(c.unblock)} unblocked, ${num(c.unchanged)} unchanged, ` +
             `${num(c.block)} blocked, ${num(c.pendingLeaver)} pending leavers, ${num(c.reject)} rejected; ${num(run.error_count)} errors`,
         );
+      if (run.approved_by) console.log(`  approved by ${run.approved_by} at ${time(run.approved_at)}`);
+      if (run.based_on_run_id) console.log(`  ${run.kind} of run ${run.based_on_run_id}`);
       if (run.safety?.checks?.length) {
         console.log("  safety checks:");
         for (const k of run.safety.checks) console.log(`    ${k.tripped ? "TRIPPED" : "ok     "} ${k.name}: ${k.message}`);

@@ -28,6 +28,18 @@ export interface SftpAccountConfig {
   disabled?: boolean;
 }
 
+/** usersync.json `safety` as written (every part optional); src/engine/safety.ts fills in the defaults. */
+export type SafetyConfig = {
+  firstRun?: { enabled?: boolean };
+  emptyFeed?: { enabled?: boolean; onTrip?: "hold-run" | "hold-risky" | "warn" };
+  blocks?: { enabled?: boolean; maxUsers?: number; maxPercent?: number; onTrip?: "hold-run" | "hold-risky" | "warn" };
+  fileChange?: { enabled?: boolean; maxPercent?: number; onTrip?: "hold-run" | "hold-risky" | "warn" };
+  schemaDrift?: { enabled?: boolean; onTrip?: "hold-run" | "warn" };
+  fieldChange?: { enabled?: boolean; maxPercent?: number; minUsers?: number; fields?: string[]; onTrip?: "hold-run" | "warn" };
+  errors?: { enabled?: boolean; maxPercent?: number; minRecords?: number; onTrip?: "hold-run" | "hold-risky" | "warn" };
+  duplicates?: { enabled?: boolean; maxPercent?: number; minRecords?: number; onTrip?: "hold-run" | "hold-risky" | "warn" };
+};
+
 export interface FileConfig {
   dataDir?: string;
   databaseUrl?: string;
@@ -41,7 +53,7 @@ export interface FileConfig {
   profile?: { defaultType?: string; attributes?: ProfileAttributeConfig[]; qualifiers?: string[] };
   userTags?: string[];
   sync?: { autoApply?: boolean; onRecordError?: "keep" | "block"; blockAfterAbsentRuns?: number };
-  safety?: Record<string, unknown>;
+  safety?: SafetyConfig;
   notifications?: Record<string, unknown>;
   log?: { level?: "debug" | "info" | "warn" | "error" };
 }
@@ -61,7 +73,7 @@ export interface Config {
   profile: { defaultType: string; attributes: ProfileAttributeConfig[]; qualifiers: string[] };
   userTags: string[];
   sync: { autoApply: boolean; onRecordError: "keep" | "block"; blockAfterAbsentRuns: number };
-  safety: Record<string, unknown>;
+  safety: SafetyConfig;
   notifications: Record<string, unknown>;
   log: { level: "debug" | "info" | "warn" | "error" };
 }

@@ -2,7 +2,7 @@
 // (status 'queued'), so a run queued before a restart is applied after it, and several daemons on
 // one PostgreSQL database share the queue (claimQueuedRun hands each run to exactly one).
 import { claimQueuedRun } from "../batch/index.ts";
-import { executeRun, type EngineSettings } from "../engine/index.ts";
+import { executeRun, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
 import { planSafetyCheck, type SafetySettings } from "../engine/safety.ts";
 import type { Store } from "../store/index.ts";
 import type { Logger } from "../util/log.ts";
@@ -12,6 +12,13 @@ export interface Worker {
   wake(): void;
   /** Take no more runs; resolves once the run being applied (if any) has finished or rolled back. */
   stop(): Promise<void>;
+}
+
+/** The plan's verdict, held: with the preflight's tripped checks that the plan's checks did not repeat. */
+export function holdAnyway(plan: SafetyVerdict, preflight: SafetyVerdict): SafetyVerdict {
+  if (plan.held) return plan;
+  const names = new Set(plan.checks.map((c) => c.name));
+  return { ...plan, held: true, hold: "run", checks: [...plan.checks, ...preflight.checks.filter((c) => c.tripped && !names.has(c.name))] };
 }
 
 export function startWorker(options: { store: Store; settings: EngineSettings; safety: SafetySettings; log: Logger; pollMs?: number }): Worker {
@@ -34,10 +41,16 @@ export function startWorker(options: { store: Store; settings: EngineSettings; s
     const run = await claimQueuedRun(store.db);
     if (!run) return false;
     log.info("run.started", { runId: run.id, kind: run.kind });
+    // A person approved the held run, or asked for a re-apply (as Haplo's re-apply bypassed its
+    // size check): the checks are still run and recorded, but do not hold it.
+    const approvedBy = run.approvedBy ?? (run.kind === "reapply" ? "re-apply" : null);
+    const planChecks = planSafetyCheck(options.safety);
+    const preflight = run.preflight;
     const outcome = await executeRun(store, run.id, {
       settings: options.settings,
-      // A person asked for a re-apply or approved the run: the plan's safety checks have had their say.
-      safety: run.kind === "reapply" || run.approved ? undefined : planSafetyCheck(options.safety),
+      // held by start-sync's preflight: planned so a person sees what it would do, and held whatever the plan's checks say
+      safety: preflight ? async (input) => holdAnyway(await planChecks(input), preflight) : planChecks,
+      approval: approvedBy ? { by: approvedBy } : undefined,
       actor: "daemon",
       onProgress: (state) => log.debug("run.progress", { runId: run.id, phase: state.phase, done: state.done, total: state.total }),
     });

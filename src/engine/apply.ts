@@ -1,6 +1,7 @@
 // The apply: the plan and the prepared changes written to the store in a handful of set-based
 // statements, inside the run's one transaction. Before anything is changed, the before-images of
 // every user the run touches go to run_changes, so the run can be undone (usersync revert).
+// Rows a partial hold keeps back (plan.held, changes.held: see holdRiskyPart) are left alone.
 // Raw SQL: each statement touches up to a million rows; one round trip each.
 import type { Sql } from "../store/index.ts";
 
@@ -14,9 +15,16 @@ const SAVE_BEFORE_IMAGES = `
       'ledger', to_jsonb(l.*),
       'memberships', coalesce((SELECT jsonb_agg(to_jsonb(m.*)) FROM memberships m WHERE m.user_id = t.user_id), '[]'::jsonb))
   FROM (
-    SELECT user_id, username, action FROM changes WHERE action IN ('update', 'unblock')
+    SELECT user_id, username, action FROM changes WHERE action IN ('update', 'unblock') AND NOT held
     UNION ALL
-    SELECT user_id, username, action FROM plan WHERE action IN ('block', 'pending-leaver')
+    -- known users mapped again without a change to apply (a column the control file does not read
+    -- changed, a new control file with the same outcome, problems logged again): only their
+    -- ledger moves on (see UPDATE_USERS), but a revert must put that back too
+    SELECT p.user_id, p.username, 'unchanged' FROM plan p JOIN stage s ON s.idx = p.idx JOIN sync_ledger l ON l.user_id = p.user_id
+    WHERE p.action = 'unchanged' AND s.status = 'ok'
+      AND (l.raw_digest <> s.raw_digest OR l.context IS DISTINCT FROM $2 OR l.warned <> (s.messages IS NOT NULL) OR l.error)
+    UNION ALL
+    SELECT user_id, username, action FROM plan WHERE action IN ('block', 'pending-leaver') AND NOT held
     UNION ALL
     SELECT user_id, username, 'reject' FROM plan WHERE action = 'reject' AND user_id IS NOT NULL
   ) t
@@ -50,17 +58,17 @@ const UPDATE_USERS = [
      blocked_at = CASE WHEN c.action = 'unblock' THEN NULL ELSE u.blocked_at END,
      updated_at = now()
    FROM changes c
-   WHERE u.id = c.user_id AND c.action IN ('update', 'unblock') AND (c.user_changed OR c.new_object OR c.action = 'unblock')`,
+   WHERE u.id = c.user_id AND c.action IN ('update', 'unblock') AND NOT c.held AND (c.user_changed OR c.new_object OR c.action = 'unblock')`,
   `UPDATE objects o SET types = c.types, title = c.profile_title, attributes = c.attributes, version = o.version + 1, updated_at = now()
    FROM changes c
-   WHERE o.id = c.object_id AND c.action IN ('update', 'unblock') AND c.profile_changed AND NOT c.new_object`,
+   WHERE o.id = c.object_id AND c.action IN ('update', 'unblock') AND NOT c.held AND c.profile_changed AND NOT c.new_object`,
   `UPDATE sync_ledger l SET digest = c.digest, raw_digest = c.raw_digest, context = $2, in_feed = true, error = false,
      warned = c.warned, absent_runs = 0, last_run_id = $1,
      state_run_id = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN $1 ELSE l.state_run_id END,
      state_reason = CASE WHEN c.action = 'unblock' OR NOT l.in_feed THEN 'returned' ELSE l.state_reason END,
      updated_at = now()
    FROM changes c
-   WHERE l.user_id = c.user_id AND c.action IN ('update', 'unblock')`,
+   WHERE l.user_id = c.user_id AND c.action IN ('update', 'unblock') AND NOT c.held`,
   // a record that went through the control file and changed nothing (a column the control file
   // does not read, a new control file with the same outcome, a problem logged again): the
   // ledger moves on, so next time the record is recognised as settled
@@ -75,10 +83,10 @@ const UPDATE_MEMBERSHIPS = [
   `CREATE TEMP TABLE feed_groups ON COMMIT DROP AS
    SELECT c.user_id, g.id AS group_id
    FROM changes c CROSS JOIN LATERAL unnest(c.groups) AS f(code) JOIN groups g ON g.code = f.code
-   WHERE c.action IN ('update', 'unblock') AND c.groups_changed`,
+   WHERE c.action IN ('update', 'unblock') AND NOT c.held AND c.groups_changed`,
   // managed groups follow the feed exactly; groups the sync does not manage are never removed
   `DELETE FROM memberships m USING changes c, groups g
-   WHERE c.action IN ('update', 'unblock') AND c.groups_changed AND m.user_id = c.user_id AND g.id = m.group_id AND g.managed
+   WHERE c.action IN ('update', 'unblock') AND NOT c.held AND c.groups_changed AND m.user_id = c.user_id AND g.id = m.group_id AND g.managed
      AND NOT EXISTS (SELECT 1 FROM feed_groups f WHERE f.user_id = m.user_id AND f.group_id = m.group_id)`,
   `INSERT INTO memberships (user_id, group_id, added_by, added_run_id)
    SELECT user_id, group_id, 'sync', $1::int FROM feed_groups ON CONFLICT DO NOTHING`,
@@ -86,7 +94,7 @@ const UPDATE_MEMBERSHIPS = [
 
 const BLOCK_USERS = [
   `UPDATE users u SET active = false, blocked_by = 'sync', blocked_at = now(), updated_at = now()
-   FROM plan p WHERE p.action = 'block' AND u.id = p.user_id AND u.active`,
+   FROM plan p WHERE p.action = 'block' AND NOT p.held AND u.id = p.user_id AND u.active`,
   // the profile becomes "past": the past type of the last managed group (configuration order) they are in
   `UPDATE objects o SET types = ARRAY[b.past], version = o.version + 1, updated_at = now()
    FROM (
@@ -95,14 +103,14 @@ const BLOCK_USERS = [
         WHERE m.user_id = p.user_id AND g.managed AND coalesce(g.past_profile_type, g.profile_type) IS NOT NULL
         ORDER BY g.position DESC, g.code DESC LIMIT 1) AS past
      FROM plan p JOIN users u ON u.id = p.user_id
-     WHERE p.action = 'block'
+     WHERE p.action = 'block' AND NOT p.held
    ) b
    WHERE o.id = b.profile_id AND b.past IS NOT NULL AND o.types <> ARRAY[b.past]`,
   `UPDATE sync_ledger l SET in_feed = false, absent_runs = l.absent_runs + 1, last_run_id = $1, state_run_id = $1,
      state_reason = CASE WHEN p.reason = 'record' THEN 'blocked-rejected' ELSE 'blocked-absent' END, updated_at = now()
-   FROM plan p WHERE p.action = 'block' AND l.user_id = p.user_id`,
+   FROM plan p WHERE p.action = 'block' AND NOT p.held AND l.user_id = p.user_id`,
   `UPDATE sync_ledger l SET absent_runs = l.absent_runs + 1, updated_at = now()
-   FROM plan p WHERE p.action = 'pending-leaver' AND l.user_id = p.user_id`,
+   FROM plan p WHERE p.action = 'pending-leaver' AND NOT p.held AND l.user_id = p.user_id`,
   // a known user whose record failed keeps their last good state, and is processed again next run
   `UPDATE sync_ledger l SET error = true, raw_digest = coalesce(p.raw_digest, l.raw_digest), last_run_id = $1, updated_at = now()
    FROM plan p WHERE p.action = 'reject' AND l.user_id = p.user_id`,
@@ -117,9 +125,36 @@ const RECORD_TIMELINE = `
     WHERE r.username = c.username AND r.raw_digest = c.raw_digest
       AND r.id = (SELECT max(r2.id) FROM received_records r2 WHERE r2.username = c.username)))`;
 
+/** What a partial hold kept back for approval. */
+export interface HeldPart {
+  blocks: number;
+  pendingLeavers: number;
+  /** users whose update removes them from a managed group: the whole update waits */
+  usersWithGroupRemovals: number;
+  groupRemovals: number;
+}
+
+/**
+ * A partial hold: mark the risky part of the plan — blocks, pending-leaver counts, and the updates
+ * that take users out of managed groups (the whole update of such a user waits, so that its digest
+ * is not recorded and the approval, or the next run, still sees it) — so that applyPlan leaves it.
+ */
+export async function holdRiskyPart(tx: Sql): Promise<HeldPart> {
+  await tx.exec(`UPDATE plan SET held = true WHERE action IN ('block', 'pending-leaver')`);
+  await tx.exec(`UPDATE changes SET held = true WHERE action IN ('update', 'unblock') AND detail ? 'groupsRemoved'`);
+  await tx.exec(`UPDATE plan p SET held = true FROM changes c WHERE c.idx = p.idx AND c.held`);
+  const [row] = await tx.query<HeldPart>(
+    `SELECT (SELECT count(*)::int FROM plan WHERE held AND action = 'block') AS "blocks",
+            (SELECT count(*)::int FROM plan WHERE held AND action = 'pending-leaver') AS "pendingLeavers",
+            (SELECT count(*)::int FROM changes WHERE held) AS "usersWithGroupRemovals",
+            (SELECT coalesce(sum(jsonb_array_length(detail -> 'groupsRemoved')), 0)::int FROM changes WHERE held) AS "groupRemovals"`,
+  );
+  return row!;
+}
+
 /** `context` identifies the control file and definitions the records were mapped under. */
 export async function applyPlan(tx: Sql, runId: number, context: string): Promise<void> {
-  await tx.query(SAVE_BEFORE_IMAGES, [runId]);
+  await tx.query(SAVE_BEFORE_IMAGES, [runId, context]);
   for (const statement of [...CREATE_USERS, ...UPDATE_USERS, ...UPDATE_MEMBERSHIPS, ...BLOCK_USERS, RECORD_TIMELINE]) {
     const params = (statement.includes("$2") ? [runId, context] : statement.includes("$1") ? [runId] : []) as unknown[];
     if (params.length) await tx.query(statement, params);

@@ -30,7 +30,8 @@ export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   file text, recno integer,
   raw text, mapped text,
   detail jsonb,                -- field-level changes, for the log and the plan
-  warned boolean NOT NULL DEFAULT false  -- the record logged problems: look at it again next run
+  warned boolean NOT NULL DEFAULT false,  -- the record logged problems: look at it again next run
+  held boolean NOT NULL DEFAULT false     -- kept back by a partial hold (apply.ts holdRiskyPart)
 ) ON COMMIT DROP`;
 
 const CHANGES_COLUMNS = [

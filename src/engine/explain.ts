@@ -1,6 +1,9 @@
 // Everything known about one user, and why they are in the state they are in (explain-why):
 // the account, their groups (managed or not), the profile object, the sync ledger, the last
-// record received, and the run and rule behind their state. Shared by `usersync user` and the UI.
+// record received, and the run, rule and figures behind their state — blocked since run N
+// because absent, what that run's safety checks measured, whether a person approved it, which
+// runs are held now and what they would do to this user, and the runs that changed them (with
+// reverts). Shared by `usersync user` and the UI.
 import type { Sql } from "../store/index.ts";
 import { normaliseUsername } from "./normalise.ts";
 
@@ -34,7 +37,21 @@ export interface UserReport {
   lastReceived: { runId: number; fileName: string | null; recordNumber: number | null; raw: unknown; mapped: unknown; at: Date } | null;
   timelineLength: number;
   recentProblems: { runId: number; level: string; message: string }[];
+  /** The runs that changed this user, newest first (from the before-images the apply keeps). */
+  history: { runId: number; kind: string; status: string; action: string; at: Date | null; approvedBy: string | null; basedOnRunId: number | null }[];
+  /** Runs held now, and what each would do to this user (null: nothing). */
+  heldRuns: { runId: number; hold: string; checks: string[]; planned: string | null; wasPlanned: boolean }[];
   state: { code: string; summary: string; details: string[] };
+}
+
+interface StateRun {
+  id: number;
+  kind: string;
+  status: string;
+  approved_by: string | null;
+  approved_at: Date | null;
+  finished_at: Date | null;
+  safety: { checks?: { name: string; tripped: boolean; message: string }[]; approval?: { held?: { checks?: { name: string; tripped: boolean }[] } | null } } | null;
 }
 
 export async function findUsername(db: Sql, lookup: string): Promise<string | null> {
@@ -67,6 +84,22 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
      AND run_id = (SELECT max(run_id) FROM run_events WHERE username = $1) ORDER BY seq LIMIT 20`,
     [username],
   );
+  const history = await db.query<Record<string, any>>(
+    `SELECT c.run_id, c.action, r.kind, r.status, coalesce(r.applied_at, r.finished_at) AS at, r.approved_by, r.based_on_run_id
+     FROM run_changes c JOIN runs r ON r.id = c.run_id WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT 10`,
+    [u.id],
+  );
+  const held = await db.query<Record<string, any>>(
+    `SELECT r.id, r.safety, r.counts ? 'records' AS planned_run,
+       (SELECT e.message FROM run_events e WHERE e.run_id = r.id AND e.username = $1
+          AND e.action IN ('create', 'update', 'unblock', 'block', 'pending-leaver', 'reject') ORDER BY e.seq DESC LIMIT 1) AS planned
+     FROM runs r WHERE r.status = 'held' ORDER BY r.id`,
+    [username],
+  );
+  const stateRunId = l?.state_run_id ?? null;
+  const [stateRun] = stateRunId
+    ? await db.query<StateRun>("SELECT id, kind, status, approved_by, approved_at, finished_at, safety FROM runs WHERE id = $1", [stateRunId])
+    : [];
   const report: UserReport = {
     user: {
       id: Number(u.id),
@@ -77,10 +110,10 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
       title: u.title,
       active: u.active,
       blockedBy: u.blocked_by,
-      blockedAt: u.blocked_at,
+      blockedAt: asDate(u.blocked_at),
       tags: u.tags ?? {},
-      createdAt: u.created_at,
-      updatedAt: u.updated_at,
+      createdAt: asDate(u.created_at)!,
+      updatedAt: asDate(u.updated_at)!,
     },
     groups: groups.map((g) => ({ code: g.code, title: g.title, managed: g.managed, addedBy: g.added_by, addedRunId: g.added_run_id })),
     profile: o ? { id: Number(o.id), types: o.types, title: o.title, attributes: o.attributes, version: o.version } : null,
@@ -97,14 +130,60 @@ export async function explainUser(db: Sql, username: string, blockAfterAbsentRun
         }
       : null,
     lastReceived: r
-      ? { runId: r.run_id, fileName: r.file_name, recordNumber: r.record_number, raw: JSON.parse(r.raw), mapped: r.mapped === null ? null : JSON.parse(r.mapped), at: r.created_at }
+      ? { runId: r.run_id, fileName: r.file_name, recordNumber: r.record_number, raw: JSON.parse(r.raw), mapped: r.mapped === null ? null : JSON.parse(r.mapped), at: asDate(r.created_at)! }
       : null,
     timelineLength: n,
     recentProblems: problems.map((p) => ({ runId: p.run_id, level: p.level, message: p.message })),
+    history: history.map((h) => ({
+      runId: h.run_id,
+      kind: h.kind,
+      status: h.status,
+      action: h.action,
+      at: asDate(h.at),
+      approvedBy: h.approved_by,
+      basedOnRunId: h.based_on_run_id,
+    })),
+    heldRuns: held.map((h) => ({
+      runId: h.id,
+      hold: h.safety?.hold ?? "run",
+      checks: (h.safety?.checks ?? []).filter((c: { tripped: boolean }) => c.tripped).map((c: { name: string }) => c.name),
+      planned: h.planned ?? null,
+      wasPlanned: h.planned_run === true,
+    })),
     state: { code: "", summary: "", details: [] },
   };
   report.state = stateOf(report, blockAfterAbsentRuns);
+  report.state.details.push(...whyDetails(report, stateRun ?? null));
   return report;
+}
+
+/** Timestamps come back as Date from PGlite and as text from postgres.js here: one form for the report. */
+function asDate(value: Date | string | null | undefined): Date | null {
+  return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
+}
+
+const day = (d: Date | null) => (d ? new Date(d).toISOString().slice(0, 10) : "?");
+
+/** The figures behind the state: the run that set it, its checks and approval, reverts, held runs. */
+function whyDetails(r: UserReport, stateRun: StateRun | null): string[] {
+  const out: string[] = [];
+  if (stateRun && r.ledger && ["blocked-sync", "active"].includes(r.state.code)) {
+    const checks = stateRun.safety?.checks ?? [];
+    const blocks = checks.find((c) => c.name === "blocks");
+    if (r.state.code === "blocked-sync" && blocks) out.push(`Run ${stateRun.id}'s block check: ${blocks.message}`);
+    const approval = stateRun.approved_by
+      ? ` It had been held by safety checks (${(stateRun.safety?.approval?.held?.checks ?? []).filter((c) => c.tripped).map((c) => c.name).join(", ") || "before planning"}) and was approved by ${stateRun.approved_by} on ${day(stateRun.approved_at)}.`
+      : "";
+    out.push(`Run ${stateRun.id} (${stateRun.kind}, ${stateRun.status}, finished ${day(stateRun.finished_at)}) set this state.${approval}`);
+  }
+  const last = r.history[0];
+  if (last?.kind === "revert") out.push(`Run ${last.runId} (on ${day(last.at)}) reverted run ${last.basedOnRunId}: this user was put back to their state before run ${last.basedOnRunId}.`);
+  for (const h of r.heldRuns)
+    out.push(
+      `Run ${h.runId} is held by safety checks (${h.checks.join(", ") || "?"}${h.hold === "risky" ? "; its safe part was applied" : ""}): ` +
+        (h.planned ? `it would do "${h.planned}" once approved.` : h.wasPlanned ? "it does not change this user." : "it was held before it was planned."),
+    );
+  return out;
 }
 
 function stateOf(r: UserReport, blockAfterAbsentRuns: number): UserReport["state"] {
@@ -146,9 +225,12 @@ function stateOf(r: UserReport, blockAfterAbsentRuns: number): UserReport["state
     };
   }
   if (ledger.absentRuns > 0) {
+    const absentIn = r.history.filter((h) => h.action === "pending-leaver").slice(0, ledger.absentRuns).map((h) => h.runId).reverse();
     return {
       code: "pending-leaver",
-      summary: `Pending leaver: absent from the last ${ledger.absentRuns} run(s); blocked once absent from ${blockAfterAbsentRuns} consecutive runs.`,
+      summary:
+        `Pending leaver: absent from the last ${ledger.absentRuns} run(s)${absentIn.length ? ` (run ${absentIn.join(", ")})` : ""}; ` +
+        `blocked once absent from ${blockAfterAbsentRuns} consecutive runs (sync.blockAfterAbsentRuns), so ${Math.max(blockAfterAbsentRuns - ledger.absentRuns, 0)} more absent run(s) block them.`,
       details,
     };
   }

@@ -61,7 +61,8 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
         WHEN NOT l.in_feed THEN 'returned'
         WHEN l.error THEN 'retry'
         ELSE NULL
-      END AS reason
+      END AS reason,
+      false AS held   -- set by a partial hold (apply.ts holdRiskyPart): kept back for approval
     FROM (SELECT idx, username, status, digest, raw_digest, email, file, line, recno FROM stage WHERE status IN ('same', 'ok', 'rejected')) s
     FULL JOIN sync_ledger l ON l.username = s.username
     LEFT JOIN users u ON u.id = l.user_id

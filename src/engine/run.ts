@@ -1,21 +1,31 @@
 // A sync run from start to end: the run's files (pinned by digest, with the control file that
-// came with them) are read, staged, classified, checked, prepared and — unless it is a dry run or a
+// came with them) are read, staged, classified, prepared, checked and — unless it is a dry run or a
 // safety check holds it — applied, all in ONE transaction. A crash, a kill or a database restart
 // anywhere before the commit leaves the store exactly as it was; the run can then be applied again.
+//
+// Every run is planned before it is applied: the plan (counts per action, and per user the action
+// and field-level changes, in the run's log) is kept whatever happens next. A safety check
+// (safety.ts) may hold the run: all of it (nothing applied), or only its risky part (blocks,
+// pending-leaver counts, group removals) while the rest is applied. A held run is approved by
+// executing it again with `approval` — the plan is recomputed against the store as it is then, the
+// checks are recorded but do not hold — or rejected (approval.ts).
 import { ControlFileError, formatProblem, loadControl, type Control, type Lookups } from "../control/index.ts";
 import type { ProfileAttribute } from "../control/index.ts";
 import type { GroupDefinition } from "./profile.ts";
 import type { MappingContext } from "./record.ts";
 import { APPLY_LOCK, type Sql, type Store } from "../store/index.ts";
-import { applyPlan } from "./apply.ts";
+import { applyPlan, holdRiskyPart, type HeldPart } from "./apply.ts";
 import { prepareChanges, type ChangeStats } from "./changes.ts";
-import { seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
-import { definitionsDigest, loadGroupDefinitions } from "./groups.ts";
+import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
 import { contextDigest } from "./digest.ts";
+import { definitionsDigest, loadGroupDefinitions } from "./groups.ts";
 import { loadLookups } from "./lookups.ts";
 import { buildPlan, countPlan, type PlanCounts } from "./plan.ts";
+import { notifyRunHeld } from "./notify.ts";
+import { heldMessage, markFailed, markHeldUnreadable, outcomeLines, safetyLine } from "./outcome.ts";
 import { createProgress, type ProgressState } from "./progress.ts";
-import { stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
+import { unreadableFileVerdict, type OnTrip } from "./safety.ts";
+import { FeedFileError, stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
 
 /** Settings the engine needs, from usersync.json (src/config). */
 export interface EngineSettings {
@@ -45,10 +55,29 @@ export interface RunCounts {
   files: StageStats["files"];
 }
 
-/** What safety checks (src/engine/safety) decide about a plan before it is applied. */
+/** One safety check's outcome: its figures against its bound, tripped or not. */
+export interface SafetyCheckResult {
+  /** first-run | empty-feed | blocks | file-change | schema-drift | field-change | errors | duplicates | readable-files */
+  name: string;
+  tripped: boolean;
+  /** One line a person can act on, with the figures and the bound in it. */
+  message: string;
+  figures?: Record<string, unknown>;
+  bound?: Record<string, unknown>;
+  /** What a trip does (safety.ts OnTrip). */
+  onTrip?: OnTrip;
+}
+
+/** What safety checks (src/engine/safety.ts) decide about a plan before it is applied; kept in runs.safety. */
 export interface SafetyVerdict {
   held: boolean;
-  checks: { name: string; tripped: boolean; message: string; figures?: Record<string, unknown> }[];
+  /** When held: "run" — nothing was applied; "risky" — the safe part was applied, the risky part waits. */
+  hold?: "run" | "risky";
+  checks: SafetyCheckResult[];
+  /** What a partial hold kept back. */
+  heldPart?: HeldPart;
+  /** A person approved the run: who, when, and the verdict that had held it. */
+  approval?: { by: string; at: string; held: SafetyVerdict | null };
 }
 
 export type SafetyCheck = (input: { tx: Sql; runId: number; counts: RunCounts; stats: StageStats }) => Promise<SafetyVerdict>;
@@ -61,6 +90,11 @@ export interface RunOptions {
   onProgress?: (state: ProgressState) => void;
   /** Who asked (cli, an admin's name, the daemon), for the log. */
   actor?: string;
+  /**
+   * A person approved this held run: it is executed again against the store as it is now, its
+   * checks are recorded but do not hold, and its earlier log is kept above the new one.
+   */
+  approval?: { by: string };
 }
 
 export type RunStatus = "complete" | "failure" | "dry-run" | "held";
@@ -123,11 +157,13 @@ function titleMappingTypes(control: Control): string[][] {
 
 export async function executeRun(store: Store, runId: number, options: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   const progress = createProgress(runId, options.onProgress);
   const { settings } = options;
   const { db } = store;
-  const [run] = await db.query<{ status: string }>("SELECT status FROM runs WHERE id = $1", [runId]);
+  const [run] = await db.query<{ status: string; safety: SafetyVerdict | null }>("SELECT status, safety FROM runs WHERE id = $1", [runId]);
   if (!run) throw new RunError(`There is no run ${runId}`);
+  const approval = options.approval ? { by: options.approval.by, at: new Date().toISOString(), held: run.safety ?? null } : null;
   const files = await db.query<RunFileRow>("SELECT name, digest, size, original_filename FROM run_files WHERE run_id = $1 ORDER BY name", [runId]);
   await db.query("UPDATE runs SET status = 'running', started_at = now(), message = NULL WHERE id = $1", [runId]);
 
@@ -147,7 +183,19 @@ export async function executeRun(store: Store, runId: number, options: RunOption
 
     const status = await db.transaction(async (tx) => {
       if (db.kind === "postgres") await tx.query("SELECT pg_advisory_xact_lock($1)", [APPLY_LOCK]);
-      await writeLine(tx, runId, { seq: 0, level: "info", action: "run", message: `START: ${new Date().toISOString()}` });
+      // An approved run keeps the log that explains why it was held; any other run starts afresh.
+      let base = 0;
+      if (approval) base = await seqAfterLog(tx, runId);
+      else await tx.query("DELETE FROM run_events WHERE run_id = $1", [runId]);
+      await writeLine(tx, runId, { seq: base, level: "info", action: "run", message: `START: ${new Date().toISOString()}` });
+      if (approval)
+        await writeLine(tx, runId, {
+          seq: base + 1,
+          level: "info",
+          action: "approve",
+          message: `APPROVED by ${approval.by}: the plan is computed again against the store as it is now, and applied; the safety checks are recorded but do not hold.`,
+          detail: { by: approval.by },
+        });
       const definitions = await loadGroupDefinitions(tx);
       lookups.inner = await loadLookups(tx, control.instructions.needs, titleMappingTypes(control));
 
@@ -165,31 +213,56 @@ export async function executeRun(store: Store, runId: number, options: RunOption
 
       progress.update({ phase: "check" });
       verdict = options.safety ? await options.safety({ tx, runId, counts, stats }) : null;
-      const apply = !options.dryRun && !verdict?.held;
+      if (approval) verdict = { ...(verdict ?? { checks: [] }), held: false, hold: undefined, approval };
+      let hold = verdict?.held ? (verdict.hold ?? "run") : null;
+      const apply = !options.dryRun && hold !== "run";
       if (apply) {
         progress.update({ phase: "apply" });
+        if (hold === "risky") {
+          const part = (verdict!.heldPart = await holdRiskyPart(tx));
+          // Only the risky part was to wait, and this plan has none: nothing is held (the trip stays recorded).
+          if (!part.blocks && !part.pendingLeavers && !part.usersWithGroupRemovals) {
+            verdict = { ...verdict!, held: false, hold: undefined };
+            hold = null;
+          }
+        }
         await applyPlan(tx, runId, mapping.context);
       }
       progress.update({ phase: "events" });
-      const next = await writeRunEvents(tx, runId, stats.maxIdx, plan.unchanged, settings.blockAfterAbsentRuns);
-      const blocked = plan.block;
-      if (blocked) await writeLine(tx, runId, { seq: next, level: "info", action: "block", message: `Blocked ${blocked} users` });
-      if (!apply) {
-        const why = options.dryRun ? "Dry run: nothing was applied" : "Held by safety checks: nothing was applied";
-        await writeLine(tx, runId, { seq: next + 1, level: "warn", action: "run", message: why });
-      }
-      await writeLine(tx, runId, { seq: next + 2, level: "info", action: "run", message: `END: ${new Date().toISOString()}` });
+      let seq = await writeRunEvents(tx, runId, stats.maxIdx, plan.unchanged, settings.blockAfterAbsentRuns, base);
+      for (const check of verdict?.checks ?? []) await writeLine(tx, runId, safetyLine(seq++, check, approval !== null));
+      for (const line of outcomeLines(counts, verdict, hold, options.dryRun === true)) await writeLine(tx, runId, { ...line, seq: seq++ });
+      await writeLine(tx, runId, { seq, level: "info", action: "run", message: `END: ${new Date().toISOString()}` });
       const [{ errors }] = (await tx.query<{ errors: number }>(
-        "SELECT count(*)::int AS errors FROM run_events WHERE run_id = $1 AND level = 'error'",
-        [runId],
+        "SELECT count(*)::int AS errors FROM run_events WHERE run_id = $1 AND level = 'error' AND seq >= $2",
+        [runId, base],
       )) as [{ errors: number }];
       counts.errors = errors;
-      const status: RunStatus = options.dryRun ? "dry-run" : verdict?.held ? "held" : "complete";
+      // Record counts are facts of the files, whatever became of the run: the next run's file check compares with them.
+      await tx.query(
+        `UPDATE run_files f SET record_count = (e.value ->> 'records')::int FROM jsonb_each($2::text::jsonb) e
+         WHERE f.run_id = $1 AND f.name = e.key`,
+        [runId, JSON.stringify(stats.files)],
+      );
+      const status: RunStatus = options.dryRun ? "dry-run" : hold ? "held" : "complete";
       await tx.query(
         `UPDATE runs SET status = $2, counts = $3::text::jsonb, error_count = $4, safety = $5::text::jsonb, dry_run = $6,
-           applied_at = CASE WHEN $2 = 'complete' THEN now() ELSE applied_at END, finished_at = now(), duration_ms = $7
+           applied_at = CASE WHEN $7 THEN now() ELSE applied_at END, finished_at = now(), duration_ms = $8,
+           approved_by = coalesce($9, approved_by), approved_at = CASE WHEN $9::text IS NOT NULL THEN now() ELSE approved_at END,
+           message = $10
          WHERE id = $1`,
-        [runId, status, JSON.stringify(counts), errors, verdict ? JSON.stringify(verdict) : null, options.dryRun === true, Math.round(performance.now() - started)],
+        [
+          runId,
+          status,
+          JSON.stringify(counts),
+          errors,
+          verdict ? JSON.stringify(verdict) : null,
+          options.dryRun === true,
+          apply,
+          elapsed(),
+          approval?.by ?? null,
+          hold ? heldMessage(verdict!, hold) : null,
+        ],
       );
       return status;
     });
@@ -197,20 +270,29 @@ export async function executeRun(store: Store, runId: number, options: RunOption
     await db.maintain();
     progress.update({ phase: "done" });
     const finalCounts = counts as RunCounts | null;
+    const finalVerdict = verdict as SafetyVerdict | null;
+    if (status === "held" && finalVerdict) await notifyRunHeld({ runId, hold: finalVerdict.hold ?? "run", verdict: finalVerdict, counts: finalCounts });
     return {
       runId,
       status,
       counts: finalCounts,
       errorCount: finalCounts?.errors ?? 0,
-      message: null,
-      safety: verdict,
-      durationMs: Math.round(performance.now() - started),
+      message: status === "held" && finalVerdict ? heldMessage(finalVerdict, finalVerdict.hold ?? "run") : null,
+      safety: finalVerdict,
+      durationMs: elapsed(),
       timings: progress.state.timings,
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await markFailed(store, runId, message, Math.round(performance.now() - started));
-    return { runId, status: "failure", counts: null, errorCount: 1, message, safety: null, durationMs: Math.round(performance.now() - started), timings: progress.state.timings };
+    // An unreadable file is no feed: with safety checks on, the run is held, never failed into "everyone left".
+    if (error instanceof FeedFileError && options.safety && !approval && !options.dryRun) {
+      const held = unreadableFileVerdict(error);
+      await markHeldUnreadable(store, runId, held, elapsed());
+      await notifyRunHeld({ runId, hold: "run", verdict: held, counts: null });
+      return { runId, status: "held", counts: null, errorCount: 1, message: heldMessage(held, "run"), safety: held, durationMs: elapsed(), timings: progress.state.timings };
+    }
+    await markFailed(store, runId, message, elapsed(), { keepLog: approval !== null });
+    return { runId, status: "failure", counts: null, errorCount: 1, message, safety: null, durationMs: elapsed(), timings: progress.state.timings };
   }
 }
 
@@ -264,19 +346,6 @@ function unescapeCopy(value: string): string {
   return value.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c));
 }
 
-/** A run that failed: nothing of it was applied; its log says why. */
-export async function markFailed(store: Store, runId: number, message: string, durationMs: number | null = null): Promise<void> {
-  await store.db.transaction(async (tx) => {
-    await tx.query("DELETE FROM run_events WHERE run_id = $1", [runId]);
-    await writeLine(tx, runId, { seq: 0, level: "error", action: "run", message: `EXCEPTION: Error during sync: ${message}` });
-    await writeLine(tx, runId, { seq: 1, level: "info", action: "run", message: "Nothing was applied: the store is as it was before this run." });
-    await tx.query(
-      "UPDATE runs SET status = 'failure', message = $2, error_count = 1, finished_at = now(), duration_ms = $3 WHERE id = $1",
-      [runId, message, durationMs],
-    );
-  });
-}
-
 /** Records that passed pass 1 but failed against the stored profile are rejects after all. */
 async function demoteLateRejects(tx: Sql): Promise<PlanCounts> {
   await tx.exec(
@@ -306,4 +375,4 @@ function countsOf(stats: StageStats, plan: PlanCounts, changes: ChangeStats): Ru
   };
 }
 
-export { seqAfterRecords };
+export { markFailed, seqAfterRecords };

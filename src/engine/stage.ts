@@ -8,7 +8,7 @@
 // for a user the sync does not know yet, the whole account and profile it creates is staged too.
 // Per-record work is a plain synchronous loop over a batch (issue 9: an `await` in the hot loop
 // halves its speed), and nothing queries the database per record.
-import { READERS, ReaderError, type FileSpec, type RecordBatch } from "../control/index.ts";
+import { READERS, ReaderError, type Control, type FileSpec, type RecordBatch } from "../control/index.ts";
 import { copyField, type Sql } from "../store/index.ts";
 import { pgTextArray } from "./changes.ts";
 import { digestOf } from "./digest.ts";
@@ -57,6 +57,7 @@ export interface StageStats {
   records: number;
   /** records that went through the control file (the rest were the same as last time) */
   transformed: number;
+  /** usable records: mapped without a fatal problem, or the same as last time */
   ok: number;
   rejected: number;
   duplicates: number;
@@ -65,6 +66,8 @@ export interface StageStats {
   errors: number;
   files: Record<string, FileStats>;
   maxIdx: number;
+  /** The field the usernames come from (the first top-level username instruction's source). */
+  usernameField: string | null;
 }
 
 export interface StageContext extends MappingContext {
@@ -91,6 +94,13 @@ export class FeedFileError extends Error {
   }
 }
 
+function usernameSource(control: Control): string | null {
+  const instruction = (control.control.instructions ?? []).find(
+    (i) => i && (i.action ?? "field") === "field" && i.destination === "user" && i.name === "username" && typeof i.source === "string",
+  );
+  return instruction?.source ?? null;
+}
+
 function truncate(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
@@ -99,7 +109,18 @@ const NO_PAYLOAD = "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N";
 
 /** Stage every record of every file. Files are read one after another, in the control file's order. */
 export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageContext): Promise<StageStats> {
-  const stats: StageStats = { records: 0, transformed: 0, ok: 0, rejected: 0, duplicates: 0, noUsername: 0, errors: 0, files: {}, maxIdx: -1 };
+  const stats: StageStats = {
+    records: 0,
+    transformed: 0,
+    ok: 0,
+    rejected: 0,
+    duplicates: 0,
+    noUsername: 0,
+    errors: 0,
+    files: {},
+    maxIdx: -1,
+    usernameField: usernameSource(ctx.control),
+  };
   await tx.exec(STAGE_TABLE);
   const seen = new Set<string>();
   const { control, known, progress } = ctx;
@@ -141,6 +162,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       const rawDigest = digestOf(text);
       const last = known.get(username);
       if (last === rawDigest) {
+        stats.ok++;
         out.push(`${n}\t${copyField(username)}\tsame\t\\N\t${rawDigest}\t\\N\t${where}\t\\N\t\\N${NO_PAYLOAD}`);
         continue;
       }

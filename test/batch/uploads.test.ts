@@ -18,6 +18,7 @@ import {
 import type { SafetyVerdict } from "../../src/engine/index.ts";
 import type { Store } from "../../src/store/index.ts";
 import { DEFAULT_SETTINGS, json, person, simpleControl } from "../helpers/feeds.ts";
+import { holdAnyway } from "../../src/daemon/worker.ts";
 import { describeEachBackend } from "../helpers/store.ts";
 
 const TWO_FILES = simpleControl([], { staff: { read: "json" }, students: { read: "json" } });
@@ -146,7 +147,7 @@ describeEachBackend("sync runs", [{ code: "staff", managed: true }], (t) => {
     expect(control.runStatus).toBe("ready");
   });
 
-  test("start-sync answers unready, disabled, unsafe (the run is held) or ok (the run is queued)", async () => {
+  test("start-sync answers unready, disabled, unsafe (the run is planned, then held) or ok (the run is queued)", async () => {
     const { store } = t();
     expect((await start(store)).status).toBe("unready");
     await upload(store, "_control", TWO_FILES);
@@ -156,11 +157,20 @@ describeEachBackend("sync runs", [{ code: "staff", managed: true }], (t) => {
     expect((await start(store, false)).status).toBe("disabled");
     const held = await start(store, true, async () => ({ held: true, checks: [{ name: "first-run", tripped: true, message: "the first run needs a person" }] }));
     expect(held).toMatchObject({ status: "unsafe", runId: ready.runId });
+    // queued with the preflight's verdict: the worker plans it and holds it whatever the plan's checks say
     const report = await runReport(store.db, ready.runId);
-    expect(report!.status).toBe("held");
+    expect(report!.status).toBe("queued");
     expect((report!.safety as { held: boolean }).held).toBe(true);
-    // a held run blocks uploads until a person resolves it
+    // a run held (or about to be) blocks uploads until a person resolves it
     expect((await refusal(upload(store, "staff", json([])))).reason).toBe("unexpected-state");
+    const claimed = await claimQueuedRun(store.db);
+    expect(claimed).toMatchObject({ id: ready.runId, preflight: { held: true } });
+    expect(holdAnyway({ held: false, checks: [{ name: "blocks", tripped: false, message: "none" }] }, claimed!.preflight!)).toMatchObject({
+      held: true,
+      hold: "run",
+      checks: [{ name: "blocks" }, { name: "first-run", tripped: true }],
+    });
+    await store.db.query("UPDATE runs SET status = 'held' WHERE id = $1", [ready.runId]);
     await cancelRun(store, ready.runId, "test");
 
     await upload(store, "staff", json([person("a1")]));
@@ -168,7 +178,7 @@ describeEachBackend("sync runs", [{ code: "staff", managed: true }], (t) => {
     expect(await start(store)).toEqual({ status: "ok", runId: second.runId });
     expect((await runReport(store.db, second.runId))!.status).toBe("queued");
     expect((await start(store)).status).toBe("unready");
-    expect(await claimQueuedRun(store.db)).toEqual({ id: second.runId, kind: "feed", approved: false });
+    expect(await claimQueuedRun(store.db)).toEqual({ id: second.runId, kind: "feed", approved: false, approvedBy: null, preflight: null });
     expect(await claimQueuedRun(store.db)).toBeNull();
   });
 

@@ -1,7 +1,8 @@
 // The command line end to end, as a new user meets it (issue 3, "Done when"): a 3-file JSON+TSV
-// feed of 10,000 users, the same feed again, then a day-2 feed with 100 removed, 100 added and
-// 100 changed — checked through `usersync runs` and `usersync user`. Then a process killed in the
-// middle of an apply, which must leave the store as it was. Each on PGlite and PostgreSQL.
+// feed of 10,000 users (held as the very first run, then approved: issue 6), the same feed again,
+// then a day-2 feed with 100 removed, 100 added and 100 changed — checked through `usersync runs`
+// and `usersync user`. Then a process killed in the middle of an apply, which must leave the
+// store as it was. Each on PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,12 +41,18 @@ for (const backend of BACKENDS) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    test("reconciles 10,000 users from three files, then the same feed again changes nothing", async () => {
+    test("reconciles 10,000 users from three files (the first run held until approved), then the same feed again changes nothing", async () => {
       const first = await cli(["apply", "-q", "--control", "control.json", ...files("day1")], { cwd: dir, env });
       expect(first.stderr).toBe("");
-      expect(first.code).toBe(0);
-      expect(first.stdout).toContain("Run 1: complete");
+      expect(first.code).toBe(3);
+      expect(first.stdout).toContain("Run 1: held — Held by safety checks (first-run): nothing was applied");
       expect(first.stdout).toContain("records 10,000: 10,000 created, 0 updated");
+      const approved = await cli(["approve", "1", "-q", "--by", "ops", "--limit", "5"], { cwd: dir, env });
+      expect(approved.stderr).toBe("");
+      expect(approved.code).toBe(0);
+      expect(approved.stdout).toContain("Run 1: complete");
+      expect(approved.stdout).toContain("records 10,000: 10,000 created, 0 updated");
+      expect(approved.stdout).toContain("approved by ops");
 
       const again = await cli(["apply", "-q", "--control", "control.json", ...files("day1")], { cwd: dir, env });
       expect(again.code).toBe(0);

@@ -63,6 +63,9 @@ export async function createSite(backend: Backend, options: { config?: Record<st
     http: { maxUploadBytes: 1024 * 1024 },
     watch: options.watch ? { dir: join(dir, "watch"), stabilityMs: 300 } : undefined,
     loginThrottle: { maxFailures: 50 },
+    // These tests are about getting files in: the first-run gate (held for a person's approval)
+    // is tested in test/safety and, through the UI, in test/web.
+    safety: { firstRun: { enabled: false } },
     ...options.config,
   };
   writeFileSync(join(dir, "usersync.json"), JSON.stringify(config, null, 2));

@@ -67,17 +67,19 @@ export function person(id: string, more: Record<string, unknown> = {}) {
   return { id, first: `First ${id}`, last: `Last ${id}`, email: `${id.toLowerCase()}@example.org`, groups: ["staff"], ...more };
 }
 
-/** A snapshot of everything the sync may change, to compare stores before and after. */
-export async function dumpStore(store: Store): Promise<string> {
+const DUMPED: Record<string, string> = {
+  users: "id",
+  objects: "id",
+  memberships: "user_id, group_id",
+  sync_ledger: "user_id",
+  groups: "id",
+  received_records: "id",
+};
+
+/** A snapshot of everything the sync may change (or only `tables`), to compare stores before and after. */
+export async function dumpStore(store: Store, tables: string[] = Object.keys(DUMPED)): Promise<string> {
   const parts: string[] = [];
-  for (const [table, order] of [
-    ["users", "id"],
-    ["objects", "id"],
-    ["memberships", "user_id, group_id"],
-    ["sync_ledger", "user_id"],
-    ["groups", "id"],
-    ["received_records", "id"],
-  ]) {
+  for (const [table, order] of tables.map((t) => [t, DUMPED[t]!])) {
     const rows = await store.db.query(`SELECT * FROM ${table} ORDER BY ${order}`);
     parts.push(`${table}: ${JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
   }

@@ -29,7 +29,9 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
     await p.goto(`${env.ui.url}/`);
     await p.fill("#username", name);
     await p.fill("#password", password);
-    await p.click("button[type=submit]");
+    // wait for the answer to the post: the next navigation must not cut it short
+    await Promise.all([p.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"), p.click("button[type=submit]")]);
+    await p.waitForLoadState();
   }
 
   beforeAll(async () => {
@@ -72,7 +74,9 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
 
   test("from the runs list to a held run: why it is held and what it would change", async () => {
     await page.click("nav.nav >> text=Runs");
+    await page.waitForLoadState();
     await page.click(`table >> a[href="/runs/${env.demo.runs.held}"]`);
+    await page.waitForLoadState();
     await expect(page.locator("h1").textContent()).resolves.toBe(`Run ${env.demo.runs.held} held`);
     const tripped = page.locator("#safety + .scroll tr.row-warn");
     await expect(tripped.textContent()).resolves.toContain("block-threshold");
@@ -83,8 +87,10 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
   test("a run's log, filtered by level and action, pages forward and back", async () => {
     await page.goto(`${env.ui.url}/runs/${env.demo.runs.second}`);
     await page.click("nav.facets >> text=/^Log/");
+    await page.waitForLoadState();
     await page.selectOption("#level", "error");
     await page.click("form[role=search] button[type=submit]");
+    await page.waitForLoadState();
     expect(new URL(page.url()).searchParams.get("level")).toBe("error");
     const errors = await page.locator("table.log tr").allTextContents();
     expect(errors.length).toBeGreaterThanOrEqual(3);
@@ -93,21 +99,26 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
     await page.goto(`${env.ui.url}/runs/${env.demo.runs.first}/log`);
     await page.selectOption("#action", "create");
     await page.click("form[role=search] button[type=submit]");
+    await page.waitForLoadState();
     const firstPage = await page.locator("table.log tr").evaluateAll((rows) => rows.map((r) => Number(r.id.slice(1))));
     expect(firstPage.length).toBe(200);
     await page.click("text=Next lines →");
+    await page.waitForLoadState();
     const secondPage = await page.locator("table.log tr").evaluateAll((rows) => rows.map((r) => Number(r.id.slice(1))));
     expect(secondPage.length).toBeGreaterThan(0);
     expect(secondPage[0]!).toBeGreaterThan(firstPage.at(-1)!);
     await expect(page.locator("table.log").textContent()).resolves.not.toContain("START:");
     await page.click("text=← Previous lines");
+    await page.waitForLoadState();
     expect(await page.locator("table.log tr").evaluateAll((rows) => rows.map((r) => Number(r.id.slice(1))))).toEqual(firstPage);
   });
 
   test("a user's page answers why they are in their state, and shows the timeline of what was received", async () => {
     await page.click("nav.nav >> text=Users");
+    await page.waitForLoadState();
     await page.fill("#q", env.demo.removed);
     await page.press("#q", "Enter");
+    await page.waitForLoadState();
     expect(new URL(page.url()).pathname).toBe(`/users/${env.demo.removed}`);
     await expect(page.locator(".notice:has-text('Why this state')").textContent()).resolves.toContain("Blocked by the sync in run 2: they were no longer in the feed.");
     await page.goto(`${env.ui.url}/users/u001`);
@@ -132,12 +143,15 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
   test("an admin blocks a user after confirming, and the audit log shows who did it", async () => {
     await page.goto(`${env.ui.url}/users/u007`);
     await page.click("text=Block account");
+    await page.waitForLoadState();
     await expect(page.locator("h1").textContent()).resolves.toBe("Block u007?");
     await page.click("button:has-text('Block the account')");
+    await page.waitForLoadState();
     expect(new URL(page.url()).pathname).toBe("/users/u007");
     await expect(page.locator(".notice.ok").textContent()).resolves.toContain("Done: the account is blocked by an admin.");
     await expect(page.locator("h1 .badge").textContent()).resolves.toBe("blocked by an admin");
     await page.click("nav.nav >> text=Audit log");
+    await page.waitForLoadState();
     const row = page.locator("tbody tr").first();
     await expect(row.textContent()).resolves.toMatch(/alice\s*user\.block\s*u007/);
   });
@@ -156,6 +170,7 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
     ];
     await page.goto(`${env.ui.url}/users/${encodeURIComponent(XSS)}/confirm/block`);
     await page.click("button:has-text('Block the account')"); // so that the audit log names the user too
+    await page.waitForLoadState();
     for (const path of paths) {
       await page.goto(`${env.ui.url}${path}`);
       if (path !== "/") expect(await page.getByText(XSS, { exact: false }).count()).toBeGreaterThan(0);

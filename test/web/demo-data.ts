@@ -27,7 +27,7 @@ export const ADMIN = { name: "alice", password: "correct horse battery staple" }
 export const VIEWER = { name: "victor", password: "viewer password 12345" };
 
 export function demoConfig(dataDir: string): Config {
-  return resolveConfig({ groups: GROUPS, safety: { maxBlockPercent: 10 }, notifications: { email: "ops@example.org", smtpPassword: "s3cret-never-shown" } }, null, {
+  return resolveConfig({ groups: GROUPS, safety: { blocks: { maxPercent: 10 } }, notifications: { email: "ops@example.org", smtpPassword: "s3cret-never-shown" } }, null, {
     USERSYNC_DATA: dataDir,
   });
 }
