@@ -210,15 +210,21 @@ CREATE INDEX "received_records_username_idx" ON "received_records" USING btree (
 CREATE INDEX "run_changes_run_idx" ON "run_changes" USING btree ("run_id");--> statement-breakpoint
 CREATE INDEX "run_changes_user_idx" ON "run_changes" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "run_events_run_seq_idx" ON "run_events" USING btree ("run_id","seq");--> statement-breakpoint
-CREATE INDEX "run_events_username_idx" ON "run_events" USING btree ("username");--> statement-breakpoint
+CREATE INDEX "run_events_username_idx" ON "run_events" USING btree ("username","run_id","seq");--> statement-breakpoint
+CREATE INDEX "run_events_run_level_seq_idx" ON "run_events" USING btree ("run_id","level","seq");--> statement-breakpoint
+CREATE INDEX "run_events_run_action_seq_idx" ON "run_events" USING btree ("run_id","action","seq");--> statement-breakpoint
 CREATE UNIQUE INDEX "run_files_run_name_key" ON "run_files" USING btree ("run_id","name");--> statement-breakpoint
 CREATE INDEX "run_files_digest_idx" ON "run_files" USING btree ("digest");--> statement-breakpoint
 CREATE INDEX "runs_status_idx" ON "runs" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "runs_created_idx" ON "runs" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "sftp_accounts_name_key" ON "sftp_accounts" USING btree ("name");--> statement-breakpoint
 CREATE UNIQUE INDEX "sync_ledger_username_key" ON "sync_ledger" USING btree ("username");--> statement-breakpoint
+CREATE INDEX "sync_ledger_error_idx" ON "sync_ledger" USING btree ("username") WHERE "sync_ledger"."error";--> statement-breakpoint
+CREATE INDEX "sync_ledger_pending_idx" ON "sync_ledger" USING btree ("username") WHERE "sync_ledger"."in_feed" AND "sync_ledger"."absent_runs" > 0;--> statement-breakpoint
 CREATE UNIQUE INDEX "users_username_key" ON "users" USING btree ("username");--> statement-breakpoint
 CREATE INDEX "users_email_idx" ON "users" USING btree (lower("email"));--> statement-breakpoint
+CREATE INDEX "users_username_prefix_idx" ON "users" USING btree ("username" text_pattern_ops);--> statement-breakpoint
+CREATE INDEX "users_blocked_idx" ON "users" USING btree ("blocked_by","username") WHERE NOT "users"."active";--> statement-breakpoint
 CREATE VIEW "public"."usersync_group_members" AS (SELECT m.user_id, u.username, m.group_id, g.code AS group_code, m.added_by, m.added_run_id, m.created_at
   FROM memberships m JOIN users u ON u.id = m.user_id JOIN groups g ON g.id = m.group_id);--> statement-breakpoint
 CREATE VIEW "public"."usersync_groups" AS (SELECT g.id, g.code, g.title, g.managed, g.profile_type, g.past_profile_type FROM groups g);--> statement-breakpoint

@@ -76,6 +76,12 @@ export const users = pgTable(
   (t) => [
     uniqueIndex("users_username_key").on(t.username),
     index("users_email_idx").on(sql`lower(${t.email})`),
+    // The UI's user search by username prefix (LIKE 'abc%') must use an index whatever the
+    // database's collation, hence text_pattern_ops. (Names are searched without an index: two
+    // more indexes on users cost every initial load more than a name search is worth.)
+    index("users_username_prefix_idx").using("btree", sql`${t.username} text_pattern_ops`),
+    // The UI's lists of blocked users, in username order; partial, so it holds (and costs) only the blocked.
+    index("users_blocked_idx").on(t.blockedBy, t.username).where(sql`NOT ${t.active}`),
     check("users_blocked_by_check", sql`${t.blockedBy} is null or ${t.blockedBy} in ('sync', 'admin')`),
   ],
 );
@@ -137,7 +143,12 @@ export const syncLedger = pgTable(
     stateReason: text("state_reason"),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("sync_ledger_username_key").on(t.username)],
+  (t) => [
+    uniqueIndex("sync_ledger_username_key").on(t.username),
+    // The UI's lists of users in error and of pending leavers, in username order; partial, so they hold only those few.
+    index("sync_ledger_error_idx").on(t.username).where(sql`${t.error}`),
+    index("sync_ledger_pending_idx").on(t.username).where(sql`${t.inFeed} AND ${t.absentRuns} > 0`),
+  ],
 );
 
 export const controlFiles = pgTable(
@@ -226,7 +237,15 @@ export const runEvents = pgTable(
     /** Field-level changes { field: [before, after] }, or error location { file, record }. */
     detail: jsonb("detail"),
   },
-  (t) => [index("run_events_run_seq_idx").on(t.runId, t.seq), index("run_events_username_idx").on(t.username)],
+  (t) => [
+    index("run_events_run_seq_idx").on(t.runId, t.seq),
+    // One user's lines across runs, newest run first (explain-why, the user's page), or within one run.
+    index("run_events_username_idx").on(t.username, t.runId, t.seq),
+    // The UI's log filters page by seq within one level or one action of a run; without these, a
+    // filter that matches little of a 100,000-line log scans all of it.
+    index("run_events_run_level_seq_idx").on(t.runId, t.level, t.seq),
+    index("run_events_run_action_seq_idx").on(t.runId, t.action, t.seq),
+  ],
 );
 
 /** The received-data timeline: per user, each raw record that differed from the one before, and its mapped output. */

@@ -2,6 +2,7 @@
 // usersync: the command line. One file per subcommand; this one only dispatches.
 import { ConfigError } from "../config/index.ts";
 import { FolderInUseError } from "../store/index.ts";
+import { adminCommand } from "./admin.ts";
 import { apiKeyCommand } from "./api-key.ts";
 import { applyCommand } from "./apply.ts";
 import { approveCommand } from "./approve.ts";
@@ -46,6 +47,7 @@ export const COMMANDS: Command[] = [
   retentionCommand,
   erasePersonCommand,
   migrateToPostgresCommand,
+  adminCommand,
 ];
 
 function help(): string {

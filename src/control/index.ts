@@ -9,6 +9,7 @@ import type { ControlFile, FileSpec, Model } from "./types.ts";
 export { compileInstructions, type Problem, type TransformResult, type CompiledInstructions } from "./compile.ts";
 export { FILTERS, NO_LOOKUPS, type Lookups } from "./filters.ts";
 export { DEFAULT_PROFILE_ATTRIBUTES, profileAttributes, USER_SYNC_MODEL, userSyncModel, type ProfileAttribute } from "./model.ts";
+export type { DestinationDef, NameDef } from "./types.ts";
 export { ProfileDraft, type Attributes } from "./profile-draft.ts";
 export { READERS, ReaderError, type ByteSource, type RecordBatch, type Reader, type ReaderLimits } from "./readers/index.ts";
 export { describeTelephone, personNameText } from "./values.ts";

@@ -82,6 +82,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         intake,
         throttle,
         metrics,
+        config,
         log: log.child({ component: "http" }),
         maxUploadBytes: config.http.maxUploadBytes,
         trustProxy: config.http.trustProxy,

@@ -201,7 +201,8 @@ function stateOf(r: UserReport, blockAfterAbsentRuns: number): UserReport["state
   if (user.blockedBy === "admin") {
     return {
       code: "blocked-admin",
-      summary: `Blocked by an administrator${user.blockedAt ? ` on ${user.blockedAt.toISOString().slice(0, 10)}` : ""}. The sync does not unblock users an administrator blocked, whatever the feed says.`,
+      // (new Date(): the PostgreSQL driver returns timestamps as text, PGlite as Date)
+      summary: `Blocked by an administrator${user.blockedAt ? ` on ${new Date(user.blockedAt).toISOString().slice(0, 10)}` : ""}. The sync does not unblock users an administrator blocked, whatever the feed says.`,
       details,
     };
   }

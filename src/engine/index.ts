@@ -2,6 +2,7 @@
 // checks → apply in one transaction → events. Public surface of src/engine/.
 export { checkDetails, type UserDetails } from "./details.ts";
 export { applyConfigGroups, loadGroupDefinitions } from "./groups.ts";
+export { canonicalJson, digestOf } from "./digest.ts";
 export { loadLookups } from "./lookups.ts";
 export { finishProfile, type GroupDefinition } from "./profile.ts";
 export { normaliseEmail, normaliseUsername } from "./normalise.ts";

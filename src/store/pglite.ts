@@ -76,7 +76,9 @@ export async function openPglite(dataDir: string, options: PgliteOptions = {}): 
     dumpDataDir: () => pg.dumpDataDir("gzip"),
     async maintain() {
       await pg.exec("CHECKPOINT");
-      await pg.exec("VACUUM");
+      // ANALYZE too: PGlite has no autovacuum, and without statistics the planner misjudges every
+      // large table (a keyset page of a 100,000-line log took 0.5 s instead of 1 ms).
+      await pg.exec("VACUUM ANALYZE");
     },
     async close() {
       try {
