@@ -19,6 +19,7 @@ import {
   check,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   pgView,
@@ -278,7 +279,8 @@ export const runChanges = pgTable(
     /** create | update | block | unblock */
     action: text("action").notNull(),
     /** null for a user the run created; otherwise { user, profile, memberships, ledger } as they were. */
-    before: jsonb("before"),
+    // json, not jsonb: written for every user a run changes, read only by a revert (apply.ts)
+    before: json("before"),
   },
   (t) => [index("run_changes_run_idx").on(t.runId), index("run_changes_user_idx").on(t.userId)],
 );

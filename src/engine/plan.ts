@@ -1,4 +1,4 @@
-// Classification: one set-based statement decides, for every user in the feed or in the ledger,
+// Classification: one set-based statement decides, for every user something may happen to,
 // what this run does to them. The outcomes are a small named set (STYLE.md), used the same way in
 // code, logs, UI and docs:
 //
@@ -27,13 +27,23 @@ export interface PlanOptions {
 export type PlanCounts = Record<Action, number> & { collisions: number };
 
 export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCounts> {
-  // Emails of accounts the sync does not own: a feed record may not take one over (DESIGN.md).
+  // Accounts the sync does not own may not be taken over by a feed record, by username or by
+  // email (DESIGN.md). Most stores have none — every account came from the feed — and then there
+  // is nothing to look up: two counts instead of joining the feed against every account.
+  const [{ foreign }] = (await tx.query<{ foreign: boolean }>(
+    "SELECT (SELECT count(*) FROM users) > (SELECT count(*) FROM sync_ledger) AS foreign",
+  )) as [{ foreign: boolean }];
+  // Only the emails this feed brings are looked up (users_email_idx), not every account's.
   await tx.exec(`CREATE TEMP TABLE foreign_emails ON COMMIT DROP AS
     SELECT DISTINCT lower(u.email) AS email FROM users u
-    WHERE u.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_ledger l WHERE l.user_id = u.id)`);
-  await tx.exec("ANALYZE stage; ANALYZE foreign_emails");
+    WHERE ${foreign ? "true" : "false"}
+      AND lower(u.email) IN (SELECT lower(email) FROM stage WHERE status = 'ok' AND email IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM sync_ledger l WHERE l.user_id = u.id)`);
+  await tx.exec("ANALYZE stage (idx, username, status, email); ANALYZE foreign_emails");
   const blockOnError = options.onRecordError === "block";
-  // 'same' rows are settled users whose record did not change: unchanged by construction (stage.ts).
+  // The stage holds only the users something may happen to: records that went through the control
+  // file, and known users absent from this feed (stage.ts). Settled users whose record did not
+  // change were never staged: they are unchanged by construction, counted in pass 1.
   await tx.query(
     `CREATE TEMP TABLE plan ON COMMIT DROP AS
     SELECT
@@ -42,8 +52,7 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
       l.user_id, l.digest AS old_digest, l.raw_digest AS old_raw_digest, l.in_feed, l.error AS old_error, l.absent_runs,
       u.active, u.blocked_by,
       CASE
-        WHEN s.idx IS NULL THEN CASE WHEN l.absent_runs + 1 < $1 THEN 'pending-leaver' ELSE 'block' END
-        WHEN s.status = 'same' THEN 'unchanged'
+        WHEN s.status = 'absent' THEN CASE WHEN l.absent_runs + 1 < $1 THEN 'pending-leaver' ELSE 'block' END
         WHEN s.status = 'rejected' THEN CASE WHEN $2 AND l.user_id IS NOT NULL AND l.in_feed THEN 'block' ELSE 'reject' END
         WHEN l.user_id IS NULL AND fu.id IS NOT NULL THEN 'reject'
         WHEN fe.email IS NOT NULL AND (u.email IS NULL OR lower(u.email) <> fe.email) THEN 'reject'
@@ -53,8 +62,7 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
         ELSE 'unchanged'
       END AS action,
       CASE
-        WHEN s.idx IS NULL THEN 'absent'
-        WHEN s.status = 'same' THEN NULL
+        WHEN s.status = 'absent' THEN 'absent'
         WHEN s.status = 'rejected' THEN 'record'
         WHEN l.user_id IS NULL AND fu.id IS NOT NULL THEN 'username-taken'
         WHEN fe.email IS NOT NULL AND (u.email IS NULL OR lower(u.email) <> fe.email) THEN 'email-taken'
@@ -63,13 +71,12 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
         ELSE NULL
       END AS reason,
       false AS held   -- set by a partial hold (apply.ts holdRiskyPart): kept back for approval
-    FROM (SELECT idx, username, status, digest, raw_digest, email, file, line, recno FROM stage WHERE status IN ('same', 'ok', 'rejected')) s
-    FULL JOIN sync_ledger l ON l.username = s.username
+    FROM (SELECT idx, username, status, digest, raw_digest, email, file, line, recno FROM stage WHERE status IN ('ok', 'rejected', 'absent')) s
+    LEFT JOIN sync_ledger l ON l.username = s.username
     LEFT JOIN users u ON u.id = l.user_id
-    LEFT JOIN users fu ON fu.username = s.username AND l.user_id IS NULL AND s.status = 'ok'
-    LEFT JOIN foreign_emails fe ON fe.email = lower(s.email) AND s.status = 'ok'
-    WHERE s.idx IS NOT NULL OR l.in_feed`,
-    [options.blockAfterAbsentRuns, blockOnError],
+    LEFT JOIN users fu ON $3 AND fu.username = s.username AND l.user_id IS NULL AND s.status = 'ok'
+    LEFT JOIN foreign_emails fe ON fe.email = lower(s.email) AND s.status = 'ok'`,
+    [options.blockAfterAbsentRuns, blockOnError, foreign],
   );
   await tx.exec("CREATE INDEX plan_action_idx ON plan (action, idx); ANALYZE plan");
   return countPlan(tx);

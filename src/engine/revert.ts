@@ -121,7 +121,7 @@ export async function revertRun(store: Store, targetRunId: number, options: Reve
     // and its approval may have saved two for one user).
     await tx.query(
       `CREATE TEMP TABLE revert_set ON COMMIT DROP AS
-       SELECT DISTINCT ON (user_id) user_id, username, before FROM run_changes WHERE run_id = $1 ORDER BY user_id, id`,
+       SELECT DISTINCT ON (user_id) user_id, username, before::jsonb AS before FROM run_changes WHERE run_id = $1 ORDER BY user_id, id`,
       [targetRunId],
     );
     const [{ n }] = (await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM revert_set")) as [{ n: number }];
@@ -179,7 +179,7 @@ export async function revertRun(store: Store, targetRunId: number, options: Reve
 
     if (!options.dryRun) {
       // the revert's own before-images: the present state (null for a user it creates again)
-      await tx.query(`INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, user_id, username, kind, now_image FROM revert_diff`, [
+      await tx.query(`INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, user_id, username, kind, now_image::json FROM revert_diff`, [
         runId,
       ]);
       await restore(tx);

@@ -3,9 +3,12 @@
 //
 // Most records of a daily feed are exactly what was received last time. Those are recognised by
 // their raw digest against the *settled* users (same control file and group definitions, no error
-// outstanding, in the feed) and staged as 'same' without running the control file at all. Every
-// other record — new, changed, or due for another look — goes through the control file here, once;
-// for a user the sync does not know yet, the whole account and profile it creates is staged too.
+// outstanding, in the feed) and are not staged at all: they are counted, and that is all a run
+// does with them. Every other record — new, changed, or due for another look — goes through the
+// control file here, once; for a user the sync does not know yet, the whole account and profile it
+// creates is staged too. Users the sync knows who were in the last feed but not in this one are
+// staged as 'absent' once every file has been read, so the plan (plan.ts) only ever looks at the
+// few users something may happen to, never at the whole ledger.
 // Per-record work is a plain synchronous loop over a batch (issue 9: an `await` in the hot loop
 // halves its speed), and nothing queries the database per record.
 import { READERS, ReaderError, type Control, type FileSpec, type RecordBatch } from "../control/index.ts";
@@ -17,13 +20,13 @@ import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
 
 export const STAGE_TABLE = `CREATE TEMP TABLE stage (
-  idx bigint NOT NULL,        -- record number across the run's files, from 0 (Haplo's "record n")
+  idx bigint,                 -- record number across the run's files, from 0 (Haplo's "record n"); null for 'absent'
   username text,              -- normalised; null when the record had none
-  status text NOT NULL,       -- same | ok | rejected | duplicate | no-username
-  digest bigint,              -- mapped output + definitions (change detection); null for 'same'
+  status text NOT NULL,       -- ok | rejected | duplicate | no-username | absent (known, in the last feed, not in this one)
+  digest bigint,              -- mapped output + definitions (change detection)
   raw_digest bigint,          -- the record as received
   email text,                 -- as mapped (trimmed); compared lower-cased for collisions
-  file text NOT NULL,
+  file text,
   line integer,
   recno integer,              -- record number within its file, from 1
   messages text,              -- JSON array of log lines for this record, or null
@@ -60,6 +63,10 @@ export interface StageStats {
   /** usable records: mapped without a fatal problem, or the same as last time */
   ok: number;
   rejected: number;
+  /** records exactly as received last time from a settled user: not staged, unchanged */
+  same: number;
+  /** known users in the last feed and not in this one (staged as 'absent') */
+  absent: number;
   duplicates: number;
   noUsername: number;
   /** error lines logged in pass 1 */
@@ -73,12 +80,18 @@ export interface StageStats {
 export interface StageContext extends MappingContext {
   /**
    * Users the sync knows, by username: the raw digest of their last record when they are settled
-   * (nothing outstanding, same control file and definitions), or -1 when they must be looked at
-   * again. Users not in the map are new to the sync.
+   * (nothing outstanding, same control file and definitions), NOT_SETTLED when they must be looked
+   * at again, or NOT_IN_FEED when they were not in the last feed. Users not in the map are new to
+   * the sync. Staging marks each user it meets SEEN (one map, not a second set of a million names).
    */
-  known: ReadonlyMap<string, number>;
+  known: Map<string, number>;
   progress: Progress;
 }
+
+// Digests are non-negative (digest.ts), so these cannot be mistaken for one.
+export const NOT_SETTLED = -1;
+export const NOT_IN_FEED = -2;
+const SEEN = -3;
 
 /** A reader problem, with the file it is in: the run must not go on with half a file. */
 export class FeedFileError extends Error {
@@ -114,6 +127,8 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     transformed: 0,
     ok: 0,
     rejected: 0,
+    same: 0,
+    absent: 0,
     duplicates: 0,
     noUsername: 0,
     errors: 0,
@@ -122,7 +137,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     usernameField: usernameSource(ctx.control),
   };
   await tx.exec(STAGE_TABLE);
-  const seen = new Set<string>();
+  const seenNew = new Set<string>(); // usernames met in this feed that the sync does not know
   const { control, known, progress } = ctx;
   const extract = control.instructions.extractUsername!;
   const sources = control.instructions.topLevelSources;
@@ -150,20 +165,21 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         out.push(`${n}\t\\N\tno-username\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
         continue;
       }
-      if (seen.has(username)) {
+      const last = known.get(username);
+      if (last === SEEN || (last === undefined && seenNew.has(username))) {
         stats.duplicates++;
         stats.errors++;
         const message = copyField(JSON.stringify([`ERROR: Duplicate username: ${usernameRaw} (ignoring record ${n})`]));
         out.push(`${n}\t${copyField(username)}\tduplicate\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
         continue;
       }
-      seen.add(username);
+      if (last === undefined) seenNew.add(username);
+      else known.set(username, SEEN);
       const text = texts?.[i] ?? JSON.stringify(record) ?? "null";
       const rawDigest = digestOf(text);
-      const last = known.get(username);
       if (last === rawDigest) {
         stats.ok++;
-        out.push(`${n}\t${copyField(username)}\tsame\t\\N\t${rawDigest}\t\\N\t${where}\t\\N\t\\N${NO_PAYLOAD}`);
+        stats.same++;
         continue;
       }
       stats.transformed++;
@@ -219,6 +235,15 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         throw error;
       }
     }
+    // Whoever the sync knows from the last feed and did not meet in this one has left it.
+    const absent: string[] = [];
+    for (const [username, state] of known) {
+      if (state === SEEN || state === NOT_IN_FEED) continue;
+      stats.absent++;
+      absent.push(`\\N\t${copyField(username)}\tabsent\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N${NO_PAYLOAD}`);
+      if (absent.length === 10_000) yield absent.splice(0).join("\n");
+    }
+    if (absent.length) yield absent.join("\n");
   }
 
   await tx.copyIn("stage", STAGE_COLUMNS, lines());

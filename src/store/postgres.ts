@@ -9,13 +9,26 @@ import { chunkLines, copyField, type Database, type Sql } from "./db.ts";
 
 type Client = postgres.Sql | postgres.TransactionSql;
 
+// USERSYNC_SLOW_SQL_MS=N prints every statement slower than N ms to stderr (its first line and
+// its time, never its parameters): how the engine's statements were profiled (docs/PERFORMANCE.md).
+const SLOW_SQL_MS = Number(process.env.USERSYNC_SLOW_SQL_MS ?? "") || 0;
+
+async function timed<T>(text: string, run: () => Promise<T>): Promise<T> {
+  if (!SLOW_SQL_MS) return run();
+  const started = performance.now();
+  const result = await run();
+  const ms = performance.now() - started;
+  if (ms >= SLOW_SQL_MS) process.stderr.write(`slow sql ${Math.round(ms)} ms: ${text.trim().replace(/\s+/g, " ").slice(0, 160)}\n`);
+  return result;
+}
+
 function sqlOver(client: Client): Sql {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
-      return (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+      return timed(text, async () => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[]);
     },
     async exec(text: string) {
-      await client.unsafe(text);
+      await timed(text, () => client.unsafe(text));
     },
     async copyIn(table, columns, lines) {
       const writable = await client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`).writable();
@@ -40,6 +53,32 @@ function sqlOver(client: Client): Sql {
     },
   };
 }
+
+/**
+ * After a run, what autovacuum would do — but not every server runs autovacuum (it is off on this
+ * project's own CI machines), and a run that loaded a million users must not leave the planner
+ * believing the tables are empty: the next run's joins would scan whole tables (measured: 1.4 s
+ * instead of 0.05 s for one statement). Same thresholds as autovacuum's defaults: ANALYZE a table
+ * once a tenth of it changed, VACUUM it once a fifth of it is dead rows. A server that does run
+ * autovacuum has usually done it already, and then this costs one catalogue query.
+ */
+async function keepStatisticsFresh(client: postgres.Sql): Promise<void> {
+  const tables = await client.unsafe<{ relname: string; analyze: boolean; vacuum: boolean }[]>(
+    `SELECT relname,
+            n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 1) AS analyze,
+            n_dead_tup > 50 + 0.2 * greatest(n_live_tup, 1) AS vacuum
+     FROM pg_stat_user_tables
+     WHERE schemaname = current_schema() AND relname = ANY($1)`,
+    [MAINTAINED_TABLES],
+  );
+  for (const t of tables) {
+    if (t.vacuum) await client.unsafe(`VACUUM (ANALYZE) ${t.relname}`);
+    else if (t.analyze) await client.unsafe(`ANALYZE ${t.relname}`);
+  }
+}
+
+/** The tables a run writes. */
+const MAINTAINED_TABLES = ["users", "objects", "memberships", "sync_ledger", "received_records", "run_events", "run_changes", "runs"];
 
 /** A value as COPY text format writes it. */
 function copyText(value: unknown): string {
@@ -79,7 +118,7 @@ export async function openPostgres(url: string): Promise<Database> {
     ...base,
     transaction: (fn) => client.begin((tx) => fn(sqlOver(tx))) as Promise<never>,
     async maintain() {
-      // autovacuum does this on a real server
+      await keepStatisticsFresh(client);
     },
     async close() {
       await client.end({ timeout: 5 });

@@ -1,0 +1,1 @@
+ALTER TABLE "run_changes" ALTER COLUMN "before" SET DATA TYPE json;
