@@ -34,10 +34,14 @@ const HELD = `' (held for approval)'`;
 
 const USER_ACTIONS = `
   INSERT INTO run_events (run_id, seq, level, action, username, message, detail)
-  SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 900, 'info', CASE c.action WHEN 'create' THEN 'create' ELSE 'update' END, c.username,
-    CASE c.action WHEN 'create' THEN 'create ' ELSE 'update ' END || c.username || CASE WHEN c.held THEN ${HELD} ELSE '' END,
+  SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 900, 'info', 'create', s.username, 'create ' || s.username,
+    jsonb_build_object('file', s.file, 'record', s.recno)
+  FROM creates c JOIN stage s ON s.idx = c.idx
+  UNION ALL
+  SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 900, 'info', 'update', c.username,
+    'update ' || c.username || CASE WHEN c.held THEN ${HELD} ELSE '' END,
     CASE WHEN c.held THEN coalesce(c.detail, '{}'::jsonb) || '{"held": true}'::jsonb ELSE c.detail END
-  FROM changes c WHERE c.action IN ('create', 'update', 'unblock')
+  FROM changes c WHERE c.action IN ('update', 'unblock')
   UNION ALL
   SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 901, 'info', 'unblock', c.username,
     'reactivate ' || c.username || CASE WHEN c.held THEN ${HELD} ELSE '' END, NULL

@@ -274,7 +274,8 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       return status;
     });
     progress.update({ phase: "maintain" });
-    await db.maintain();
+    // The run is committed: tidying up after it (statistics, VACUUM) failing must not make it a failure.
+    await db.maintain().catch((error: unknown) => console.warn(`maintenance after run ${runId} failed: ${error instanceof Error ? error.message : String(error)}`));
     progress.update({ phase: "done" });
     const finalCounts = counts as RunCounts | null;
     const finalVerdict = verdict as SafetyVerdict | null;
