@@ -1,7 +1,7 @@
 # usersync — common tasks. `make help` lists them.
 BUN := ./node_modules/.bin/bun
 
-.PHONY: help install serve test check migration build bench clean
+.PHONY: help install serve test check migration build bench reliability clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ build: ## compile the single binary dist/usersync
 
 bench: ## run the benchmark (SIZES=10k,100k,1m) and write docs/PERFORMANCE.md
 	$(BUN) bench/run.ts $(if $(SIZES),--sizes $(SIZES),)
+
+reliability: ## run test/reliability (crash, drops, load, faults, fuzzing) and write docs/RELIABILITY.md
+	$(BUN) scripts/reliability-report.ts
 
 clean: ## remove build output and scratch data
 	rm -rf dist bench/out

@@ -46,7 +46,7 @@ export interface AcceptedFile {
   detached: string[];
 }
 
-export type RefusalReason = "bad-name" | "bad-control" | "unexpected-state" | "duplicate" | "unknown-name";
+export type RefusalReason = "bad-name" | "bad-control" | "unexpected-state" | "duplicate" | "unknown-name" | "no-space";
 
 /** An upload refused: nothing was added to any run. The message is Haplo's where Haplo had one. */
 export class UploadRefused extends Error {

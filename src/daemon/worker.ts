@@ -3,6 +3,7 @@
 // one PostgreSQL database share the queue (claimQueuedRun hands each run to exactly one).
 import { claimQueuedRun } from "../batch/index.ts";
 import { executeRun, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
+import { markFailed } from "../engine/outcome.ts";
 import { planSafetyCheck, type SafetySettings } from "../engine/safety.ts";
 import type { Store } from "../store/index.ts";
 import { notifyAfterRun, type NotifyContext } from "../notify/index.ts";
@@ -50,7 +51,23 @@ export function startWorker(options: WorkerOptions): Worker {
       wakeUp = done;
     });
 
+  /**
+   * Runs this worker was applying whose failure the database refused to record (it went read-only,
+   * or away, mid-apply): without this they stayed 'running' until the next restart. Their apply
+   * never committed; the failure is recorded as soon as the database takes writes again.
+   */
+  const unrecorded = new Map<number, string>();
+  const recordFailures = async () => {
+    for (const [runId, message] of unrecorded) {
+      const [row] = await store.db.query<{ status: string }>("SELECT status FROM runs WHERE id = $1", [runId]);
+      if (row?.status === "running") await markFailed(store, runId, message);
+      unrecorded.delete(runId);
+      log.error("run.finished", { runId, status: "failure", message });
+    }
+  };
+
   const applyNext = async (): Promise<boolean> => {
+    if (unrecorded.size) await recordFailures();
     const run = await claimQueuedRun(store.db);
     if (!run) return false;
     log.info("run.started", { runId: run.id, kind: run.kind });
@@ -59,14 +76,23 @@ export function startWorker(options: WorkerOptions): Worker {
     const approvedBy = run.approvedBy ?? (run.kind === "reapply" ? "re-apply" : null);
     const planChecks = planSafetyCheck(options.safety);
     const preflight = run.preflight;
-    const outcome = await executeRun(store, run.id, {
-      settings: options.settings,
-      // held by start-sync's preflight: planned so a person sees what it would do, and held whatever the plan's checks say
-      safety: preflight ? async (input) => holdAnyway(await planChecks(input), preflight) : planChecks,
-      approval: approvedBy ? { by: approvedBy } : undefined,
-      actor: "daemon",
-      onProgress: (state) => log.debug("run.progress", { runId: run.id, phase: state.phase, done: state.done, total: state.total }),
-    });
+    let outcome;
+    try {
+      outcome = await executeRun(store, run.id, {
+        settings: options.settings,
+        // held by start-sync's preflight: planned so a person sees what it would do, and held whatever the plan's checks say
+        safety: preflight ? async (input) => holdAnyway(await planChecks(input), preflight) : planChecks,
+        approval: approvedBy ? { by: approvedBy } : undefined,
+        actor: "daemon",
+        onProgress: (state) => log.debug("run.progress", { runId: run.id, phase: state.phase, done: state.done, total: state.total }),
+      });
+    } catch (error) {
+      // the run failed and even marking it failed did (see `unrecorded`): recorded at the next poll that can
+      const message = `The run could not be finished, nor its failure recorded at once: ${error instanceof Error ? error.message : String(error)}. Nothing of it was applied; apply it again.`;
+      unrecorded.set(run.id, message);
+      log.error("run.failure-unrecorded", { runId: run.id, error });
+      return false;
+    }
     options.metrics?.runFinished(outcome.status, outcome.durationMs / 1000);
     // the report for a finished run, the notice for a held one; a failed delivery is logged, never fatal
     if (options.notify) await notifyAfterRun(options.notify, outcome).catch((error: unknown) => log.error("notify.failed", { runId: run.id, error }));

@@ -6,7 +6,7 @@
 import { receiveFile, requestApply, UploadRefused, type AcceptedFile, type StartResult, type UploadVia } from "../batch/index.ts";
 import type { ControlOptions } from "../control/index.ts";
 import { preflightChecks, type SafetySettings } from "../engine/safety.ts";
-import { FileTooLargeError, type Store, type StoredFile } from "../store/index.ts";
+import { FileTooLargeError, NoSpaceError, type Store, type StoredFile } from "../store/index.ts";
 import type { Logger } from "../util/log.ts";
 
 export { DEFAULT_THROTTLE, LoginThrottle, type ThrottleSettings } from "./throttle.ts";
@@ -95,6 +95,12 @@ export function createIntake(options: IntakeOptions): Intake {
         stored = await store.files.put(bytes, maxBytes);
       } catch (error) {
         if (error instanceof FileTooLargeError) log.warn("upload.refused", { via: upload.via, by: upload.by, name: upload.name, reason: "too-large", limit: maxBytes });
+        // A full disk is no fault of the file, but the uploader must hear why and send it again;
+        // the file store kept nothing of it.
+        if (error instanceof NoSpaceError) {
+          log.error("upload.refused", { via: upload.via, by: upload.by, name: upload.name, reason: "no-space" });
+          throw new UploadRefused("no-space", error.message);
+        }
         throw error;
       }
       return ingestStored(upload, stored);

@@ -11,6 +11,14 @@ export interface StoredFile {
   size: number;
 }
 
+/** The disk (or quota) is full: nothing of the file was kept. No fault of the file; send it again later. */
+export class NoSpaceError extends Error {
+  constructor() {
+    super("The server has no space left to store the file; nothing of it was kept. Send it again later.");
+    this.name = "NoSpaceError";
+  }
+}
+
 export class FileTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`The file is larger than the limit of ${limit} bytes`);
@@ -65,6 +73,8 @@ export class FileStore {
     } catch (error) {
       out.destroy();
       rmSync(tmp, { force: true });
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      if (code === "ENOSPC" || code === "EDQUOT") throw new NoSpaceError();
       throw error;
     }
     const digest = hasher.digest("hex");

@@ -9,7 +9,7 @@ import { openPostgres } from "./postgres.ts";
 import { embeddedPgliteTemplate } from "./template.ts";
 
 export { copyField, type Database, type Row, type Sql } from "./db.ts";
-export { FileStore, FileTooLargeError, type StoredFile } from "./files.ts";
+export { FileStore, FileTooLargeError, NoSpaceError, type StoredFile } from "./files.ts";
 export { FolderInUseError } from "./lock.ts";
 export { APPLY_LOCK, MIGRATION_LOCK, UPLOAD_LOCK } from "./locks.ts";
 

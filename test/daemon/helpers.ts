@@ -15,6 +15,9 @@ export interface LogLine {
 }
 
 export interface RunningDaemon {
+  pid: number;
+  /** the exit code, once the process has gone */
+  exited: Promise<number>;
   http: number;
   sftp: number;
   url: string;
@@ -102,7 +105,7 @@ export async function createSite(backend: Backend, options: { config?: Record<st
 export async function startDaemon(cwd: string, env: Record<string, string | undefined>): Promise<RunningDaemon> {
   const proc = Bun.spawn([BUN, MAIN, "serve"], {
     cwd,
-    env: { ...process.env, ...env, USERSYNC_HTTP_PORT: "0", USERSYNC_SFTP_PORT: "0", USERSYNC_LOG_LEVEL: "info" },
+    env: { ...process.env, ...env, USERSYNC_HTTP_PORT: "0", USERSYNC_SFTP_PORT: "0", USERSYNC_LOG_LEVEL: env.USERSYNC_LOG_LEVEL ?? "info" },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -146,6 +149,8 @@ export async function startDaemon(cwd: string, env: Record<string, string | unde
   ]);
   const http = ready.http as number;
   return {
+    pid: proc.pid,
+    exited: proc.exited,
     http,
     sftp: ready.sftp as number,
     url: `http://127.0.0.1:${http}`,

@@ -14,7 +14,7 @@ export interface Client {
   post(path: string, fields: Record<string, string>, options?: { csrf?: boolean; headers?: Record<string, string> }): Promise<Response>;
 }
 
-function cookiesOf(response: Response): Record<string, string> {
+export function cookiesOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of response.headers.getSetCookie()) {
     const [pair] = line.split(";");

@@ -17,6 +17,13 @@ import type { FileSpec } from "../types.ts";
 import { decodeText, isKnownCharset } from "./decode.ts";
 import { BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
+/**
+ * How deep elements may nest. A feed needs three or four levels; without a bound, saxes resolves
+ * each tag's namespace by walking the open tags, so a hostile file of nested tags cost O(depth²):
+ * 100,000 levels (600 KB) took over 30 s of a blocked event loop.
+ */
+export const MAX_XML_DEPTH = 256;
+
 /** How far into the file the XML declaration may reach. */
 const DECLARATION_BYTES = 1024;
 
@@ -119,6 +126,7 @@ function makeReader(mode: Mode) {
       throw new ReaderError(`The XML is not well-formed: ${message}${hint}`, parser.line, inRecord ? recordCount + 1 : undefined);
     });
     parser.on("opentagstart", () => {
+      if (depth >= MAX_XML_DEPTH) throw new ReaderError(`The XML nests elements more than ${MAX_XML_DEPTH} deep`, parser.line, inRecord ? recordCount + 1 : undefined);
       if (depth + 1 === recordDepth) {
         rowLine = parser.line;
         inRecord = true;

@@ -24,6 +24,8 @@ interface FileHandle {
   path: string;
   writable: boolean;
   tooLarge: boolean;
+  /** a WRITE failed (a full disk…): the file is incomplete whatever the client does next */
+  writeFailed?: string;
 }
 interface DirHandle {
   kind: "dir";
@@ -170,7 +172,15 @@ export function startSession(options: SessionOptions): void {
         h.tooLarge = true;
         return void sftp.status(reqId, STATUS_CODE.FAILURE, `The file is larger than the limit of ${options.maxFileBytes} bytes`);
       }
-      writeSync(h.fd, data, 0, data.length, offset);
+      if (h.writeFailed) return void sftp.status(reqId, STATUS_CODE.FAILURE, h.writeFailed);
+      try {
+        writeSync(h.fd, data, 0, data.length, offset);
+      } catch (error) {
+        // the client may well CLOSE next (OpenSSH does): what it sent is not all there
+        h.writeFailed = (error as NodeJS.ErrnoException).code === "ENOSPC" ? "The server has no space left to store the file" : `The file could not be written: ${(error as Error).message}`;
+        log.warn("sftp.write-failed", { account, file: jail.toVirtual(h.path), error });
+        return void sftp.status(reqId, STATUS_CODE.FAILURE, h.writeFailed);
+      }
       sftp.status(reqId, STATUS_CODE.OK);
     }),
   );
@@ -197,6 +207,11 @@ export function startSession(options: SessionOptions): void {
       if (h.tooLarge) {
         unlinkSync(h.path);
         return void sftp.status(reqId, STATUS_CODE.FAILURE, `The file is larger than the limit of ${options.maxFileBytes} bytes; it was discarded`);
+      }
+      if (h.writeFailed) {
+        unlinkSync(h.path);
+        log.warn("sftp.upload-abandoned", { account, file: jail.toVirtual(h.path), reason: h.writeFailed });
+        return void sftp.status(reqId, STATUS_CODE.FAILURE, `${h.writeFailed}; what was received was discarded`);
       }
       const result = await ingest(h.path);
       sftp.status(reqId, result.ok ? STATUS_CODE.OK : STATUS_CODE.FAILURE, result.ok ? undefined : result.message);

@@ -9,7 +9,7 @@ import { runReport, UploadRefused, type StartStatus } from "../../batch/index.ts
 import { FEED_NAME } from "../../control/index.ts";
 import type { Intake } from "../../intake/index.ts";
 import type { LoginThrottle } from "../../intake/throttle.ts";
-import { FileTooLargeError, type Store } from "../../store/index.ts";
+import { FileTooLargeError, NoSpaceError, type Store } from "../../store/index.ts";
 import type { Logger } from "../../util/log.ts";
 import { ApiAuthError, apiKeyAuth, forbidden, type ApiEnv } from "./auth.ts";
 import { MultipartError, readMultipart } from "./multipart.ts";
@@ -56,6 +56,11 @@ export function haploUserSyncApi(deps: ApiDeps): Hono<ApiEnv> {
       });
     } catch (error) {
       if (error instanceof ApiAuthError) return forbidden(c, error);
+      // a full disk: 507, with the reason (a bare 500 said nothing)
+      if (error instanceof NoSpaceError) {
+        deps.log.error("upload.refused", { via: "http", reason: "no-space" });
+        return c.text(error.message, 507);
+      }
       if (error instanceof FileTooLargeError || error instanceof MultipartError || error instanceof UploadRefused) return c.text(error.message, 400);
       throw error;
     }
