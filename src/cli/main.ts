@@ -14,6 +14,7 @@ import { migrateToPostgresCommand } from "./migrate-to-postgres.ts";
 import { notifyCommand } from "./notify.ts";
 import { objectsCommand } from "./objects.ts";
 import { pushCommand } from "./push.ts";
+import { reapplyCommand } from "./reapply.ts";
 import { rejectCommand } from "./reject.ts";
 import { replayCommand } from "./replay.ts";
 import { revertCommand } from "./revert.ts";
@@ -34,6 +35,7 @@ export const COMMANDS: Command[] = [
   userCommand,
   approveCommand,
   rejectCommand,
+  reapplyCommand,
   revertCommand,
   replayCommand,
   checkCommand,
