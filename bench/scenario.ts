@@ -30,7 +30,21 @@ const control = loadControl(readFileSync(input.control, "utf8"), settings);
 // storing the files is intake's work, not the reconcile's: untimed, as the floor's file is already on disk
 const runId = await createRunFromFiles(store, control, Object.entries(input.files).map(([name, path]) => ({ name, path })), { source: "bench" });
 const started = performance.now();
-const outcome = await executeRun(store, runId, { settings });
+// BENCH_MEMORY=1: the peak RSS of each phase, on stderr (where the peak comes from)
+let phase = "start";
+const peaks: Record<string, number> = {};
+const sampler = process.env.BENCH_MEMORY
+  ? setInterval(() => {
+      const mb = Math.round(process.memoryUsage.rss() / 1048576);
+      if (mb > (peaks[phase] ?? 0)) peaks[phase] = mb;
+    }, 20)
+  : null;
+const onProgress = sampler ? (state: { phase: string }) => void (phase = state.phase) : undefined;
+const outcome = await executeRun(store, runId, { settings, onProgress });
 const seconds = (performance.now() - started) / 1000;
+if (sampler) {
+  clearInterval(sampler);
+  console.error(`peak RSS by phase (MB): ${JSON.stringify(peaks)}`);
+}
 await store.close();
 console.log(JSON.stringify({ status: outcome.status, message: outcome.message, seconds, timings: outcome.timings, counts: outcome.counts, peakRssMB: peakRssMB() }));

@@ -13,6 +13,7 @@ import { copyField, type Sql } from "../store/index.ts";
 import { canonicalJson } from "./digest.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
+import { memoryKeeper } from "./stage.ts";
 
 export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   idx bigint NOT NULL,
@@ -151,8 +152,10 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
       .map((id) => groupRows[order.get(id)!]!.code);
   const [{ total }] = (await tx.query<{ total: number }>("SELECT count(*)::int AS total FROM pass_two")) as [{ total: number }];
   ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + stats.prepared });
+  const keepMemory = memoryKeeper();
   let last = -1;
   for (;;) {
+    keepMemory();
     const rows = await tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [last, BATCH]);
     for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
     if (!rows.length) break;

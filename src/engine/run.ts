@@ -25,7 +25,7 @@ import { notifyRunHeld } from "./notify.ts";
 import { heldMessage, markFailed, markHeldUnreadable, outcomeLines, safetyLine } from "./outcome.ts";
 import { createProgress, type ProgressState } from "./progress.ts";
 import { unreadableFileVerdict, type OnTrip } from "./safety.ts";
-import { FeedFileError, NOT_IN_FEED, NOT_SETTLED, stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
+import { FeedFileError, memoryKeeper, NOT_IN_FEED, NOT_SETTLED, stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
 
 /** Settings the engine needs, from usersync.json (src/config). */
 export interface EngineSettings {
@@ -336,10 +336,12 @@ const ENGINE_MAPPING_VERSION = "1";
  */
 async function loadKnownUsers(tx: Sql, context: string, usesLookups: boolean): Promise<Map<string, number>> {
   const known = new Map<string, number>();
+  const keepMemory = memoryKeeper();
   const settled = usesLookups ? "false" : `context = '${context.replace(/'/g, "")}' AND NOT error AND NOT warned`;
   for await (const lines of tx.copyOut(
     `SELECT username, CASE WHEN NOT in_feed THEN ${NOT_IN_FEED} WHEN ${settled} THEN raw_digest ELSE ${NOT_SETTLED} END FROM sync_ledger`,
   )) {
+    keepMemory();
     for (const line of lines) {
       const tab = line.indexOf("\t");
       known.set(unescapeCopy(line.slice(0, tab)), Number(line.slice(tab + 1)));
