@@ -86,6 +86,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         log: log.child({ component: "http" }),
         maxUploadBytes: config.http.maxUploadBytes,
         trustProxy: config.http.trustProxy,
+        onQueued: () => worker?.wake(),
       });
       const server = Bun.serve({
         hostname: config.listen,

@@ -20,7 +20,9 @@ import { registerControl } from "./control.tsx";
 import { registerDashboard } from "./dashboard.tsx";
 import { registerLogin } from "./login.tsx";
 import { registerModel } from "./model.tsx";
+import { flashMessages } from "./flash.ts";
 import { notFound, renderer } from "./pages.tsx";
+import { registerRunActions } from "./run-actions.tsx";
 import { registerRuns } from "./runs.tsx";
 import { requireAdminForChanges, requireCsrf, requireSession, securityHeaders } from "./security.ts";
 import { registerSettings } from "./settings.tsx";
@@ -43,11 +45,13 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
   app.use("*", requireSession(deps));
   app.use("*", requireCsrf());
   app.use("*", requireAdminForChanges());
+  app.use("*", flashMessages());
   app.use("*", renderer);
 
   registerLogin(app, deps, throttles);
   registerDashboard(app, deps);
   registerRuns(app, deps);
+  registerRunActions(app, deps);
   registerUsers(app, deps);
   registerModel(app, deps);
   registerControl(app, deps);
