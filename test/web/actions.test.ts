@@ -143,6 +143,52 @@ describe.skipIf(!hasChromium)("web UI actions on the real daemon [pglite]", () =
     await expect(page.locator("h1 .badge").textContent()).resolves.toContain("cancelled");
   });
 
+  test("an API key created in the UI uploads with curl until it is revoked in the UI", async () => {
+    await page.goto(`${daemon.url}/uploaders`);
+    await page.click("summary >> text=Create an API key…");
+    await page.fill("#key-name", "nightly <export>");
+    await clickAndWait(page, "#create-key button[type=submit]");
+    const key = (await page.locator("#new-key").textContent())!.trim();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // shown once: the list shows only its first characters
+    await page.goto(`${daemon.url}/uploaders`);
+    expect(await page.locator("main").textContent()).not.toContain(key);
+    const accepted = await upload("staff", "staff.json", key);
+    expect(accepted.status).toBe(200);
+    expect(JSON.parse(accepted.body).filename).toBe("staff.json");
+    const row = page.locator("tr", { hasText: "nightly <export>" });
+    await row.locator("summary >> text=Revoke…").click();
+    await Promise.all([page.waitForNavigation(), row.locator("button.danger").click()]);
+    await expect(page.locator(".flash").textContent()).resolves.toContain("revoked: uploads with it are refused from now on");
+    expect(await upload("staff", "staff.json", key)).toEqual({ status: 403, body: "INVALID-API-KEY" });
+    const audit = await (await admin.get("/audit")).text();
+    expect(audit).toContain("api-key-created");
+    expect(audit).toContain("api-key-revoked");
+    expect(audit).not.toContain(key);
+  }, 60_000);
+
+  test("an SFTP account is added with a password (a bad key shown in place), then disabled", async () => {
+    await page.goto(`${daemon.url}/uploaders`);
+    await page.click("summary >> text=Add an SFTP account…");
+    await page.fill("#sftp-name", "carol");
+    await page.fill("#sftp-password", "short");
+    await page.fill("#sftp-keys", "ssh-ed25519 not-a-key");
+    await clickAndWait(page, "#add-sftp button[type=submit]");
+    await expect(page.locator("#password-error").textContent()).resolves.toBe("The password must be at least 12 characters.");
+    await expect(page.locator("#keys-error").textContent()).resolves.toContain("The keys, line 1: not an OpenSSH public key");
+    expect(await page.inputValue("#sftp-name")).toBe("carol");
+    await page.fill("#sftp-password", "carol's sftp password");
+    await page.fill("#sftp-keys", "");
+    await clickAndWait(page, "#add-sftp button[type=submit]");
+    await expect(page.locator(".flash").textContent()).resolves.toBe("SFTP account carol created, password set.");
+    const row = page.locator("tr", { hasText: "carol" });
+    await expect(row.locator(".badge").textContent()).resolves.toBe("enabled");
+    await row.locator("summary >> text=Disable…").click();
+    await Promise.all([page.waitForNavigation(), row.locator("button.danger").click()]);
+    await expect(page.locator(".flash").textContent()).resolves.toBe("SFTP account carol disabled.");
+    await expect(page.locator("tr", { hasText: "carol" }).locator(".badge").textContent()).resolves.toBe("disabled");
+  }, 60_000);
+
   test("a viewer sees no action and a direct post is refused; a post without the CSRF token is refused", async () => {
     const asViewer = await (await viewer.get(`/runs/${heldRunId}`)).text();
     expect(asViewer).toContain(`Run ${heldRunId}`);
@@ -150,6 +196,12 @@ describe.skipIf(!hasChromium)("web UI actions on the real daemon [pglite]", () =
     expect((await viewer.get(`/runs/${heldRunId}/confirm/revert`)).status).toBe(403);
     expect((await viewer.post(`/runs/${heldRunId}/revert`, {})).status).toBe(403);
     expect((await admin.post(`/runs/${heldRunId}/revert`, {}, { csrf: false })).status).toBe(403);
+    const uploaders = await (await viewer.get("/uploaders")).text();
+    expect(uploaders).toContain("API keys");
+    expect(uploaders).not.toContain("Revoke…");
+    expect(uploaders).not.toContain("/uploaders/api-keys");
+    expect((await viewer.post("/uploaders/api-keys", { name: "sneaky" })).status).toBe(403);
+    expect((await admin.post("/uploaders/api-keys", { name: "no token" }, { csrf: false })).status).toBe(403);
     const asAdmin = await (await admin.get(`/runs/${heldRunId}`)).text();
     expect(asAdmin).toContain(`/runs/${heldRunId}/confirm/reapply`);
   });
