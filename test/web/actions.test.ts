@@ -189,6 +189,47 @@ describe.skipIf(!hasChromium)("web UI actions on the real daemon [pglite]", () =
     await expect(page.locator("tr", { hasText: "carol" }).locator(".badge").textContent()).resolves.toBe("disabled");
   }, 60_000);
 
+  test("the configuration form: a bad threshold is refused at its field; a good change is saved, used, and audited", async () => {
+    await page.goto(`${daemon.url}/config`);
+    await page.click("#edit summary");
+    await page.fill("#safety-blocks-maxPercent", "150");
+    await page.fill("#groups", '[{"code": "staff", "managed": true, "profileType": "std:type:person"}');
+    await clickAndWait(page, "#config-form button[type=submit]");
+    await expect(page.locator("#error-safety-blocks-maxPercent").textContent()).resolves.toBe("/safety/blocks/maxPercent: must be <= 100");
+    await expect(page.locator("#error-groups").textContent()).resolves.toMatch(/^\/groups: .*\(line 1, column \d+\)$/);
+    // what was typed is kept
+    expect(await page.inputValue("#safety-blocks-maxPercent")).toBe("150");
+    expect((await admin.get("/audit")).ok).toBe(true);
+    expect(await (await admin.get("/audit")).text()).not.toContain("config-changed");
+
+    await page.goto(`${daemon.url}/config`);
+    await page.click("#edit summary");
+    await page.fill("#safety-blocks-maxPercent", "25");
+    await page.selectOption("#sync-autoApply", "false");
+    await clickAndWait(page, "#config-form button[type=submit]");
+    await expect(page.locator(".flash").textContent()).resolves.toBe("Settings saved (sync, safety); they apply from the next run.");
+    await page.click("#edit summary");
+    expect(await page.inputValue("#safety-blocks-maxPercent")).toBe("25");
+    await expect(page.locator("main").textContent()).resolves.toContain("no: each run waits for an admin to apply it");
+    // the running daemon uses it: start-sync now answers "disabled" (auto-apply off)
+    // (staff.json is in the current run already: the API key test uploaded it)
+    for (const [name, file] of [
+      ["students", "students.tsv"],
+      ["others", "others.json"],
+    ] as const)
+      expect(await upload(name, file)).toMatchObject({ status: 200 });
+    const started = await api(daemon, site.apiKey, "/start-sync", { method: "POST" });
+    expect(await started.text()).toBe("OK: Auto apply disabled; must apply manually.");
+    // the ready run waits for a person: its page offers "Apply"
+    const ready = (await (await api(daemon, site.apiKey, "/status")).json()) as { id: number; status: string };
+    expect(ready.status).toBe("ready");
+    await page.goto(`${daemon.url}/runs/${ready.id}`);
+    expect(await page.locator(".run-actions a").allTextContents()).toEqual(["Apply", "Cancel", "Dry-run against today (replay)"]);
+    await page.goto(`${daemon.url}/audit`);
+    const line = page.locator("tr", { hasText: "config-changed" }).first();
+    await expect(line.textContent()).resolves.toContain(ADMIN.name);
+  }, 60_000);
+
   test("a viewer sees no action and a direct post is refused; a post without the CSRF token is refused", async () => {
     const asViewer = await (await viewer.get(`/runs/${heldRunId}`)).text();
     expect(asViewer).toContain(`Run ${heldRunId}`);
@@ -196,6 +237,10 @@ describe.skipIf(!hasChromium)("web UI actions on the real daemon [pglite]", () =
     expect((await viewer.get(`/runs/${heldRunId}/confirm/revert`)).status).toBe(403);
     expect((await viewer.post(`/runs/${heldRunId}/revert`, {})).status).toBe(403);
     expect((await admin.post(`/runs/${heldRunId}/revert`, {}, { csrf: false })).status).toBe(403);
+    const configPage = await (await viewer.get("/config")).text();
+    expect(configPage).toContain("Configuration");
+    expect(configPage).not.toContain("config-form");
+    expect((await viewer.post("/config", { "sync.autoApply": "true" })).status).toBe(403);
     const uploaders = await (await viewer.get("/uploaders")).text();
     expect(uploaders).toContain("API keys");
     expect(uploaders).not.toContain("Revoke…");

@@ -17,6 +17,8 @@ export interface UiDeps {
   metrics?: { loginFailed(door: "ui"): void };
   /** Called when an action queued a run (approve, apply, re-apply): wakes the daemon's worker. */
   onQueued?: () => void;
+  /** Called after the settings overrides were saved: the daemon reloads them (and updates `config`). */
+  onSettingsChanged?: () => Promise<void>;
 }
 
 /** A one-time message shown at the top of the next page (after a redirect). */
