@@ -113,6 +113,8 @@ export interface TryRecordView {
   line: number | null;
   username: string | null;
   status: string;
+  /** the record as read, as JSON (cut short) */
+  raw: string;
   user: [string, string][];
   tags: [string, string][];
   profileTitle: string | null;
@@ -167,24 +169,29 @@ export const ControlTryForm: FC<TryFormProps> = (p) => (
         ) : null}
       </div>
     ) : null}
-    {p.names.length || p.controlText ? (
+    {!p.names.length && !p.controlText ? <p class="muted">There is no current control file: paste one below to try it.</p> : null}
+    {(
       <form method="post" action="/control/try" enctype="multipart/form-data" id="try-form" class="confirm-form">
         <CsrfField token={p.csrf} />
         <div class="field">
           <label for="try-name">The sample is for the file</label>
-          <select id="try-name" name="name">
-            {p.names.map((n) => (
-              <option value={n} selected={n === p.name}>
-                {n}
-              </option>
-            ))}
-          </select>
+          {p.names.length ? (
+            <select id="try-name" name="name">
+              {p.names.map((n) => (
+                <option value={n} selected={n === p.name}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input type="text" id="try-name" name="name" value={p.name} maxLength={100} />
+          )}
         </div>
         <div class="field">
           <label for="try-sample">Sample</label>
           <input type="file" id="try-sample" name="sample" />
         </div>
-        <details class="confirm" open={p.controlText ? true : undefined}>
+        <details class="confirm" open={p.controlText || !p.names.length ? true : undefined}>
           <summary class="button secondary small-button">Try an unsaved control file instead…</summary>
           <div class="field">
             <label for="try-control">Control file text (not saved; leave empty to use the current version)</label>
@@ -197,8 +204,6 @@ export const ControlTryForm: FC<TryFormProps> = (p) => (
           <button type="submit">Try it</button>
         </div>
       </form>
-    ) : (
-      <Empty>There is no current control file to try: upload one, or paste one above.</Empty>
     )}
     {p.result ? <TryResults r={p.result} /> : null}
   </section>
@@ -259,6 +264,10 @@ const TryResults: FC<{ r: TryResultView }> = ({ r }) => (
                   {x.record}
                   {x.line !== null ? <span class="muted small"> (line {x.line})</span> : null}{" "}
                   <Badge status={x.status === "ok" ? "complete" : "failure"} label={x.status} />
+                  <details class="raw">
+                    <summary class="small">as read</summary>
+                    <pre class="code">{x.raw}</pre>
+                  </details>
                 </td>
                 <td data-label="Username">{x.username ?? <span class="muted">none</span>}</td>
                 <td data-label="User" class="wrap">

@@ -136,6 +136,65 @@ describe.skipIf(!hasChromium)("the control file in the UI, on the real daemon [p
     await expect(page.locator(".flash").textContent()).resolves.toBe("Version 1 is already the current control file: nothing changed.");
   }, 60_000);
 
+  test("try it: a JSON sample of staff and a TSV sample of students, mapped record by record, with a record's error", async () => {
+    const staff = [
+      { id: "T1", first: "Ann", last: "Lee", email: "ann@example.org", groups: ["Staff"], job: "Teacher <b>", phone: "01234 567890" },
+      { id: "t2", first: "Bob", last: "Ray", email: "not an email", groups: ["staff"] },
+    ];
+    await page.goto(`${daemon.url}/control`);
+    await page.selectOption("#try-name", "staff");
+    await page.setInputFiles("#try-sample", { name: "staff-sample.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(staff, null, 1)) });
+    await clickAndWait(page, "#try-form button[type=submit]");
+    const result = page.locator("#try-result");
+    await expect(result.locator("h3").first().textContent()).resolves.toBe("staff (staff-sample.json), read as json");
+    await expect(result.textContent()).resolves.toContain("2 record(s) read against the current control file (version 1): 1 would be applied, 1 rejected");
+    const ann = page.locator("#try-records tr[data-record='1']");
+    await expect(ann.locator("td[data-label=Username]").textContent()).resolves.toBe("t1");
+    await expect(ann.locator("td[data-label=User]").textContent()).resolves.toContain("ann@example.org");
+    await expect(ann.locator("td[data-label=User]").textContent()).resolves.toContain("staff");
+    await expect(ann.locator("td[data-label=Profile]").textContent()).resolves.toContain("std:attribute:job-title");
+    await expect(ann.locator("td[data-label=Profile]").textContent()).resolves.toContain("Teacher <b>");
+    await expect(ann.locator("td[data-label=Errors]").textContent()).resolves.toBe("none");
+    const bob = page.locator("#try-records tr[data-record='2']");
+    await expect(bob.locator("td[data-label=Errors]").textContent()).resolves.toMatch(/email/i);
+    expect(await page.inputValue("#try-name")).toBe("staff");
+
+    const tsv = "id\tfirst\tlast\ttitle\temail\tgroup1\tgroup2\tgroup3\tjob\tphone\tdepartment\ns1\tSue\tOak\t\tsue@example.org\tstudents\t\t\t\t\tHistory\n";
+    await page.selectOption("#try-name", "students");
+    await page.setInputFiles("#try-sample", { name: "students.tsv", mimeType: "text/tab-separated-values", buffer: Buffer.from(tsv) });
+    await clickAndWait(page, "#try-form button[type=submit]");
+    await expect(result.textContent()).resolves.toContain("1 record(s) read against the current control file (version 1): 1 would be applied");
+    await expect(page.locator("#try-records tr[data-record='1'] td[data-label=Profile]").textContent()).resolves.toContain("History");
+
+    // a file that breaks: the reader's error names the file, the record and the line
+    await page.selectOption("#try-name", "staff");
+    await page.setInputFiles("#try-sample", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from('[\n{"id": "a1"},\n{"id": "a2",,}\n]') });
+    await clickAndWait(page, "#try-form button[type=submit]");
+    await expect(page.locator("#try-failure").textContent()).resolves.toMatch(/file staff, record 2, line 3: /);
+  }, 60_000);
+
+  test("try it against a pasted, unsaved control file: its file names are offered, its problems listed", async () => {
+    const control = JSON.parse(feedControl());
+    control.files = { people: { read: "json" } };
+    await page.goto(`${daemon.url}/control`);
+    await page.click("#try summary");
+    await page.fill("#try-control", JSON.stringify(control, null, 2));
+    await page.setInputFiles("#try-sample", { name: "people.json", mimeType: "application/json", buffer: Buffer.from('[{"id": "p1", "first": "Pat", "last": "Poe", "email": "p1@example.org", "groups": ["staff"]}]') });
+    await clickAndWait(page, "#try-form button[type=submit]");
+    // the current version's names were offered: the pasted file's are offered now, with the text kept
+    await expect(page.locator("#try-errors").textContent()).resolves.toContain("it reads people");
+    expect(await page.locator("#try-name option").allTextContents()).toEqual(["people"]);
+    await page.setInputFiles("#try-sample", { name: "people.json", mimeType: "application/json", buffer: Buffer.from('[{"id": "p1", "first": "Pat", "last": "Poe", "email": "p1@example.org", "groups": ["staff"]}]') });
+    await clickAndWait(page, "#try-form button[type=submit]");
+    await expect(page.locator("#try-result").textContent()).resolves.toContain("1 record(s) read against the pasted control file (not saved): 1 would be applied");
+    control.instructions[0].destination = "nowhere";
+    await page.fill("#try-control", JSON.stringify(control, null, 2));
+    await clickAndWait(page, "#try-form button[type=submit]");
+    await expect(page.locator("#try-problems").textContent()).resolves.toContain("instructions[0]: Unknown destination in field: nowhere");
+    // nothing was saved
+    expect(await (await admin.get("/control")).text()).not.toContain("version 2");
+  }, 60_000);
+
   test("an oversized upload is refused with a message", async () => {
     await page.goto(`${daemon.url}/control`);
     await page.click("#upload summary");

@@ -6,11 +6,14 @@
 import type { Hono } from "hono";
 import { audit, saveControlVersion, setCurrentControl } from "../../batch/index.ts";
 import { currentRun } from "../../batch/uploads.ts";
-import { ControlFileError, loadControl, type Control, type Problem } from "../../control/index.ts";
+import { checkEnvironmentWith, normaliseUsername, titleTypes } from "../../cli/check-environment.ts";
+import { readOverrides, withOverrides } from "../../config/overrides.ts";
+import { ControlFileError, loadControl, tryRecords, typedValueText, type Control, type Problem, type RecordError, type TriedRecord } from "../../control/index.ts";
+import type { TryRecordView } from "../../../views/control-edit.tsx";
 import { parseJsonWithPosition } from "../../util/json.ts";
 import { viewerOf, type UiDeps, type UiEnv } from "./context.ts";
-import { CONTROL_FORM_MAX_BYTES, renderControlPage } from "./control.tsx";
-import { currentControlId } from "./data/control.ts";
+import { CONTROL_FORM_MAX_BYTES, renderControlPage, TRY_LIMIT, TRY_SAMPLE_MAX_BYTES, type ControlPageState } from "./control.tsx";
+import { currentControlId, getControlVersion } from "./data/control.ts";
 import { effectiveSettings } from "./effective.ts";
 import { redirectWithFlash } from "./flash.ts";
 import { bytes, sizeLimit } from "../../../views/format.ts";
@@ -114,5 +117,100 @@ export function registerControlEdit(app: Hono<UiEnv>, deps: UiDeps): void {
       `Control file version ${id} is now current${existed ? " (the same text as an earlier version, made current again)" : ""}: new runs use it.${openNote}${warned}`,
     );
   });
+
+  // "Try it": nothing is stored and no user changes; the sample is read from the post, bounded.
+  app.post("/control/try", async (c) => {
+    const body = await c.req.parseBody();
+    const name = typeof body.name === "string" ? body.name : "";
+    const controlText = pastedText(body.control);
+    const sample = body.sample instanceof File && body.sample.size > 0 ? body.sample : null;
+    const show = (trial: Partial<NonNullable<ControlPageState["trial"]>>, status: 200 | 400 | 413 = 400) =>
+      renderControlPage(c, deps, { trial: { name, controlText, problems: [], ...trial } }, status);
+
+    const config = withOverrides(deps.config, await readOverrides(db));
+    const environment = await checkEnvironmentWith(deps.store, config, { source: "this daemon’s database" });
+    const { settings } = await effectiveSettings(deps);
+    const options = { ...settings, lookups: environment.lookups };
+    let control: Control;
+    let against: string;
+    if (controlText.trim()) {
+      if (new TextEncoder().encode(controlText).length > CONTROL_FORM_MAX_BYTES)
+        return show({ refusal: `The pasted control file is more than ${sizeLimit(CONTROL_FORM_MAX_BYTES)}.` }, 413);
+      try {
+        control = loadControl(controlText, options);
+      } catch (error) {
+        if (!(error instanceof ControlFileError)) throw error;
+        return show({ problems: error.problems.map(problemView), names: name ? [name] : [] });
+      }
+      against = "the pasted control file (not saved)";
+    } else {
+      const id = await currentControlId(db);
+      const current = id ? await getControlVersion(db, id) : null;
+      if (!current) return show({ refusal: "There is no current control file: paste one to try." });
+      control = loadControl(current.content, options);
+      against = `the current control file (version ${current.id})`;
+    }
+    const names = Object.keys(control.files);
+    if (!names.includes(name))
+      return show({ names, name: names[0] ?? "", refusal: `The control file does not read a file named “${name}”; it reads ${names.join(", ")}. Choose one.` });
+    if (!sample) return show({ names, refusal: `Choose a sample of ${name} to try.` });
+    if (sample.size > TRY_SAMPLE_MAX_BYTES)
+      return show({ names, refusal: `${sample.name} is ${bytes(sample.size)}: more than the ${sizeLimit(TRY_SAMPLE_MAX_BYTES)} a sample may be. Try its first records.` }, 413);
+
+    await environment.prepare(control.instructions.needs, titleTypes(control));
+    const result = await tryRecords(control, [{ name, source: sample.name, spec: control.files[name]!, open: () => sample.stream() }], {
+      limit: TRY_LIMIT,
+      maxErrors: 20,
+      normaliseUsername,
+      finish: environment.finish,
+    });
+    const file = result.files[0]!;
+    const ids = file.shown.flatMap((r) =>
+      Object.values(r.finished?.profile?.attributes ?? r.profile).flatMap((vs) => vs.filter((v) => v.t === "ref" && typeof v.v === "number").map((v) => v.v as number)),
+    );
+    const describe = await environment.describeRefs(ids);
+    return show(
+      {
+        names,
+        result: {
+          name,
+          filename: sample.name,
+          reader: file.reader,
+          against,
+          records: file.records,
+          counts: file.counts,
+          errorCount: result.errorCount,
+          shown: file.shown.map((r) => recordView(r, describe)),
+          failure: file.failure ? `${where(file.failure)}: ${file.failure.message}` : null,
+          moreErrors: result.moreErrors.map((e) => `${e.message} (${where(e)}${e.username ? `, user ${e.username}` : ""})`),
+          notes: environment.notes,
+        },
+      },
+      200,
+    );
+  });
 }
 
+/** "file staff, record 3, line 7" */
+function where(e: RecordError): string {
+  return [`file ${e.file}`, e.record ? `record ${e.record}` : "", e.line !== null ? `line ${e.line}` : ""].filter(Boolean).join(", ");
+}
+
+const fieldText = (v: unknown) => (Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
+
+function recordView(r: TriedRecord, describe: (id: number) => string | null): TryRecordView {
+  const raw = JSON.stringify(r.raw) ?? "";
+  return {
+    record: r.record,
+    line: r.line,
+    username: r.username,
+    status: r.status,
+    raw: raw.length > 2000 ? `${raw.slice(0, 2000)}…` : raw,
+    user: Object.entries(r.user).map(([k, v]) => [k, fieldText(v)]),
+    tags: Object.entries(r.tags ?? {}).map(([k, v]) => [k, v]),
+    profileTitle: r.finished?.profile?.title ?? null,
+    profileTypes: r.finished?.profile?.types ?? [],
+    attributes: Object.entries(r.finished?.profile?.attributes ?? r.profile).map(([code, values]) => [code, values.map((v) => typedValueText(v, describe))]),
+    errors: r.errors.map((e) => e.message),
+  };
+}
