@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx */
-// The configuration as it is in force: read-only here (editing comes with the configuration
-// work). Secrets are never shown: values under names like password, secret, token or key are
+// The configuration as it is in force, and (for an admin) the form that changes auto-apply, the
+// safety checks, the notifications and the groups. Secrets are never shown: values under names like password, secret, token or key are
 // replaced before they reach this page.
 import type { FC } from "hono/jsx";
-import { Empty, Time, valueText } from "./components.tsx";
+import { CsrfField, Empty, Time, valueText } from "./components.tsx";
 import { GroupsTable, type GroupView } from "./model.tsx";
 
 export interface ConfigPageProps {
@@ -18,6 +18,8 @@ export interface ConfigPageProps {
   intake: { http: string; sftp: string; watch: string };
   groups: GroupView[];
   settings: { key: string; value: unknown; updatedAt: Date; updatedBy: string | null }[];
+  /** the edit form, for an admin */
+  form?: ConfigFormProps | null;
 }
 
 const Entries: FC<{ value: Record<string, unknown>; empty: string }> = ({ value, empty }) =>
@@ -44,11 +46,12 @@ export const ConfigPage: FC<ConfigPageProps> = (p) => (
       <div>
         <h1>Configuration</h1>
         <p class="muted">
-          In force now, from {p.source ? <code>{p.source}</code> : "the defaults (no usersync.json was found)"}. Read-only here: change usersync.json and
-          restart.
+          In force now, from {p.source ? <code>{p.source}</code> : "the defaults (no usersync.json was found)"}, with the settings changed here over
+          it (see “Stored settings”, <code>config.overrides</code>). The rest: change usersync.json and restart.
         </p>
       </div>
     </div>
+    {p.form ? <ConfigForm {...p.form} /> : null}
     <div class="grid">
       <section class="card">
         <h2>Sync</h2>
@@ -157,3 +160,157 @@ export const ConfigPage: FC<ConfigPageProps> = (p) => (
     </section>
   </>
 );
+
+/** One safety check's editable fields, in the form. */
+export const SAFETY_FORM: { check: string; label: string; numbers: { name: string; label: string }[]; onTrip: readonly string[] | null }[] = [
+  { check: "firstRun", label: "First run (nothing applied before)", numbers: [], onTrip: null },
+  { check: "emptyFeed", label: "Empty or unusable feed", numbers: [], onTrip: ["hold-run", "hold-risky", "warn"] },
+  {
+    check: "blocks",
+    label: "Blocks",
+    numbers: [
+      { name: "maxUsers", label: "at most this many users" },
+      { name: "maxPercent", label: "at most this % of the feed" },
+    ],
+    onTrip: ["hold-run", "hold-risky", "warn"],
+  },
+  { check: "fileChange", label: "A file’s size or record count", numbers: [{ name: "maxPercent", label: "moves at most this %" }], onTrip: ["hold-run", "hold-risky", "warn"] },
+  { check: "schemaDrift", label: "A field gone from a file", numbers: [], onTrip: ["hold-run", "warn"] },
+  {
+    check: "fieldChange",
+    label: "Mass change of one field",
+    numbers: [
+      { name: "maxPercent", label: "at most this % of users" },
+      { name: "minUsers", label: "never below this many users" },
+    ],
+    onTrip: ["hold-run", "warn"],
+  },
+  {
+    check: "errors",
+    label: "Rise in records with errors",
+    numbers: [
+      { name: "maxPercent", label: "at most this %" },
+      { name: "minRecords", label: "never below this many records" },
+    ],
+    onTrip: ["hold-run", "hold-risky", "warn"],
+  },
+  {
+    check: "duplicates",
+    label: "Rise in duplicate usernames",
+    numbers: [
+      { name: "maxPercent", label: "at most this %" },
+      { name: "minRecords", label: "never below this many records" },
+    ],
+    onTrip: ["hold-run", "hold-risky", "warn"],
+  },
+];
+
+export interface ConfigFormProps {
+  csrf: string;
+  /** the values shown: the settings in force, or what was posted when it was refused */
+  values: Record<string, string>;
+  /** field name → problems ("/safety/blocks/maxPercent: must be <= 100") */
+  errors: Record<string, string[]>;
+  /** problems that belong to no one field */
+  general: string[];
+}
+
+const Problems: FC<{ errors: Record<string, string[]>; name: string }> = ({ errors, name }) =>
+  errors[name]?.length ? (
+    <div class="field-error" id={`error-${name.replace(/\./g, "-")}`}>
+      {errors[name]!.map((p) => (
+        <div>{p}</div>
+      ))}
+    </div>
+  ) : null;
+
+/** The form that changes auto-apply, the safety checks, the notifications and the managed groups. */
+export const ConfigForm: FC<ConfigFormProps> = ({ csrf, values, errors, general }) => {
+  const bad = (name: string) => (errors[name]?.length ? "field bad" : "field");
+  const open = Object.keys(errors).length > 0 || general.length > 0;
+  return (
+    <section class="card" id="edit">
+      <h2>Change the settings</h2>
+      <p class="muted">
+        Saved in the database over usersync.json (each section you save replaces the file’s), checked against the same schema, and used from the next
+        run on. Every change is in the audit log.
+      </p>
+      {general.length ? (
+        <div class="notice bad" role="alert">
+          {general.map((p) => (
+            <p>{p}</p>
+          ))}
+        </div>
+      ) : null}
+      <details class="confirm" open={open ? true : undefined}>
+        <summary class="button secondary">Edit…</summary>
+        <form method="post" action="/config" id="config-form" class="confirm-form">
+          <CsrfField token={csrf} />
+          <div class={bad("sync.autoApply")}>
+            <label for="sync-autoApply">Apply automatically when a run’s files are complete</label>
+            <select id="sync-autoApply" name="sync.autoApply">
+              <option value="true" selected={values["sync.autoApply"] === "true"}>
+                yes
+              </option>
+              <option value="false" selected={values["sync.autoApply"] === "false"}>
+                no: each run waits for an admin to apply it
+              </option>
+            </select>
+            <Problems errors={errors} name="sync.autoApply" />
+          </div>
+          {SAFETY_FORM.map((c) => (
+            <fieldset>
+              <legend>{c.label}</legend>
+              <label class="check">
+                <input type="checkbox" name={`safety.${c.check}.enabled`} value="1" checked={values[`safety.${c.check}.enabled`] === "1"} /> <span>checked</span>
+              </label>
+              {c.numbers.map((n) => {
+                const name = `safety.${c.check}.${n.name}`;
+                return (
+                  <div class={bad(name)}>
+                    <label for={name.replace(/\./g, "-")}>{n.label}</label>
+                    <input type="number" step="any" id={name.replace(/\./g, "-")} name={name} value={values[name] ?? ""} />
+                    <Problems errors={errors} name={name} />
+                  </div>
+                );
+              })}
+              {c.onTrip ? (
+                <div class={bad(`safety.${c.check}.onTrip`)}>
+                  <label for={`safety-${c.check}-onTrip`}>when it trips</label>
+                  <select id={`safety-${c.check}-onTrip`} name={`safety.${c.check}.onTrip`}>
+                    {c.onTrip.map((o) => (
+                      <option value={o} selected={values[`safety.${c.check}.onTrip`] === o}>
+                        {o}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              ) : null}
+              <Problems errors={errors} name={`safety.${c.check}`} />
+            </fieldset>
+          ))}
+          <div class={bad("notifications")}>
+            <label for="notifications">Notifications (JSON, as usersync.json’s “notifications”; secrets only as {"{"}"env": …{"}"} or {"{"}"file": …{"}"})</label>
+            <textarea id="notifications" name="notifications" rows={8}>
+              {values.notifications ?? "{}"}
+            </textarea>
+            <Problems errors={errors} name="notifications" />
+          </div>
+          <div class={bad("groups")}>
+            <label for="groups">Groups (JSON list, as usersync.json’s “groups”: code, title, managed, profileType, pastProfileType)</label>
+            <textarea id="groups" name="groups" rows={8}>
+              {values.groups ?? "[]"}
+            </textarea>
+            <Problems errors={errors} name="groups" />
+          </div>
+          <div class="actions">
+            <button type="submit">Save the settings</button>
+            <a class="button secondary" href="/config">
+              Cancel
+            </a>
+          </div>
+        </form>
+      </details>
+    </section>
+  );
+};

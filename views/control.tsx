@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // Control files: the current version, the history (which version processed which runs), one
 // version, and the difference between two versions.
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { ControlHistoryRow, ControlVersion } from "../src/web/ui/data/control.ts";
 import type { DiffRow } from "../src/web/ui/line-diff.ts";
 import { Badge, Empty, href, Notice, Time } from "./components.tsx";
@@ -58,12 +58,14 @@ export const ControlVersionCard: FC<{ version: ControlVersion; pretty: string; c
   </>
 );
 
-export const ControlPage: FC<{ current: ControlVersion | null; currentPretty: string; currentRuns: { id: number; status: string }[]; history: ControlHistoryRow[] }> = ({
-  current,
-  currentPretty,
-  currentRuns,
-  history,
-}) => (
+export const ControlPage: FC<{
+  current: ControlVersion | null;
+  currentPretty: string;
+  currentRuns: { id: number; status: string }[];
+  history: ControlHistoryRow[];
+  /** the admin's forms (upload a version, try it), shown above the current version */
+  forms?: Child;
+}> = ({ current, currentPretty, currentRuns, history, forms }) => (
   <>
     <div class="page-head">
       <div>
@@ -71,6 +73,7 @@ export const ControlPage: FC<{ current: ControlVersion | null; currentPretty: st
         <p class="muted">How the feed’s files map onto users. Every version is kept, and every run records the version it used.</p>
       </div>
     </div>
+    {forms}
     {current ? (
       <ControlVersionCard version={current} pretty={currentPretty} current runs={currentRuns} />
     ) : (

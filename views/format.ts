@@ -45,6 +45,11 @@ export function duration(ms: number | null | undefined): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** A size limit in words: "1 MB" for a whole number of megabytes, else as bytes() says it. */
+export function sizeLimit(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MB` : bytes(n);
+}
+
 export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "–";
   if (n < 1024) return `${n} B`;

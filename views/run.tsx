@@ -14,6 +14,8 @@ export interface RunPageProps {
   logLines: number;
   firstErrors: LogLineView[];
   planPreview: LogLineView[];
+  /** the actions this run's state allows, for an admin (empty for a viewer) */
+  actions?: { action: string; label: string; danger?: boolean }[];
 }
 
 const fileHref = (runId: number, name: string) => `/runs/${runId}/files/${encodeURIComponent(name)}`;
@@ -54,7 +56,22 @@ const PLAN_ACTIONS = [
   ["pendingLeaver", "pending-leaver"],
 ] as const;
 
-export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, planPreview }) => {
+export const RunActions: FC<{ run: RunView; actions: { action: string; label: string; danger?: boolean }[] }> = ({ run, actions }) =>
+  actions.length ? (
+    <section class="card" aria-labelledby="actions">
+      <h2 id="actions">Actions</h2>
+      <div class="actions run-actions">
+        {actions.map((a) => (
+          <a class={`button${a.danger ? " danger" : a.action === "approve" || a.action === "apply" ? "" : " secondary"}`} href={`/runs/${run.id}/confirm/${a.action}`}>
+            {a.label}
+          </a>
+        ))}
+      </div>
+      <p class="muted small">Each asks you to confirm first.</p>
+    </section>
+  ) : null;
+
+export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, planPreview, actions = [] }) => {
   const tone = run.status === "complete" ? (run.errorCount ? "warn" : "ok") : run.status === "failure" || run.status === "rejected" ? "bad" : run.status === "held" ? "warn" : "info";
   const showPlan = run.status === "held" || run.status === "dry-run";
   const planTotal = PLAN_ACTIONS.reduce((sum, [key]) => sum + count(run, key), 0);
@@ -75,6 +92,8 @@ export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, p
           </p>
         ) : null}
       </Notice>
+
+      <RunActions run={run} actions={actions} />
 
       {Object.keys(run.counts).length ? (
         <section class="card" aria-labelledby="counts">

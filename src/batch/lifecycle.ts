@@ -1,5 +1,6 @@
 // What happens to a run once its files are in: start-sync (Haplo's ok / disabled / unready /
 // unsafe), cancel, re-apply as a new run, and the queue the daemon's worker takes runs from.
+import { ApprovalError, refuseOlderOverNewer } from "../engine/approval.ts";
 import type { SafetyVerdict } from "../engine/index.ts";
 import type { Sql, Store } from "../store/index.ts";
 import { audit } from "./audit.ts";
@@ -63,6 +64,27 @@ async function latestRun(db: Sql): Promise<{ id: number; status: RunState } | nu
 export async function cancelRun(store: Store, runId: number, actor: string): Promise<void> {
   await moveRun(store.db, runId, "cancelled", { finished_at: new Date().toISOString(), message: `Cancelled by ${actor}` });
   await audit(store.db, { actor, action: "run-cancelled", target: `run ${runId}` });
+}
+
+/**
+ * Approve a held run for the daemon's worker (the web UI's approve): held → queued with
+ * approved_by/approved_at set; the worker then executes it with the approval, exactly as
+ * `usersync approve` does in the foreground (engine/approval.ts approveRun): planned again against
+ * the store as it is then, its checks recorded but not holding. Refused, as there, when a newer run
+ * was applied since (unless forced) — and when someone else decided first.
+ */
+export async function queueApprovedRun(store: Store, runId: number, options: { by: string; force?: boolean }): Promise<void> {
+  const [run] = await store.db.query<{ status: string }>("SELECT status FROM runs WHERE id = $1", [runId]);
+  if (!run) throw new ApprovalError(`There is no run ${runId}`);
+  if (run.status !== "held") throw new ApprovalError(`Run ${runId} is ${run.status}: only a held run can be approved`);
+  const newer = await refuseOlderOverNewer(store.db, runId, options.force === true);
+  try {
+    await moveRun(store.db, runId, "queued", { approved_by: options.by, approved_at: new Date().toISOString() });
+  } catch (error) {
+    if (error instanceof RunStateError) throw new ApprovalError(`Run ${runId} is no longer held: someone else approved or rejected it just now`);
+    throw error;
+  }
+  await audit(store.db, { actor: options.by, action: "run-approved", target: `run ${runId}`, detail: { queued: true, forced: newer.length > 0 } });
 }
 
 export class ReapplyError extends Error {}

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
-import type { Lookups } from "../control/index.ts";
+import type { Control, Lookups } from "../control/index.ts";
 import { checkDetails, finishProfile, loadGroupDefinitions, loadLookups, normaliseUsername, type GroupDefinition } from "../engine/index.ts";
 import type { FinishedRecord } from "../control/index.ts";
 import { FolderInUseError, openStore, type Store } from "../store/index.ts";
@@ -90,6 +90,20 @@ export async function openCheckEnvironment(config: Config, options: { offline: b
     }
   }
 
+  return checkEnvironmentWith(store, config, { source, notes, close: async () => await store?.close() });
+}
+
+/**
+ * The environment for a store that is already open (the daemon's, for the web UI's "try it"), or
+ * for none. `close` is what closing it does (nothing, for a store someone else owns).
+ */
+export async function checkEnvironmentWith(
+  store: Store | null,
+  config: Config,
+  options: { source: string; notes?: string[]; close?: () => Promise<void> },
+): Promise<CheckEnvironment> {
+  const { source } = options;
+  const notes = [...(options.notes ?? [])];
   const definitions = mergeDefinitions(store ? await loadGroupDefinitions(store.db) : [], config);
   const knownGroups = definitions.length ? new Set(definitions.map((d) => d.code)) : null;
   if (!knownGroups) notes.push("Group codes are not checked: neither usersync.json nor a database names any groups.");
@@ -127,9 +141,16 @@ export async function openCheckEnvironment(config: Config, options: { offline: b
       return (id) => found.get(id) ?? null;
     },
     async close() {
-      await store?.close();
+      await options.close?.();
     },
   };
+}
+
+/** The type lists of the mappings that look objects up by title (what loading the lookups needs). */
+export function titleTypes(control: Control): string[][] {
+  return Object.values(control.control.mapping ?? {})
+    .filter((m) => m.using === "title")
+    .map((m) => m.types ?? []);
 }
 
 export { normaliseUsername };

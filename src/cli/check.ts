@@ -19,7 +19,7 @@ import {
   type TryResult,
 } from "../control/index.ts";
 import { parseFileArgs } from "./apply.ts";
-import { normaliseUsername, openCheckEnvironment, type CheckEnvironment } from "./check-environment.ts";
+import { normaliseUsername, openCheckEnvironment, titleTypes, type CheckEnvironment } from "./check-environment.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { num } from "./format.ts";
 
@@ -226,10 +226,4 @@ function progressLine(): ((file: string, records: number) => void) | undefined {
     last = now;
     process.stderr.write(`\r\x1b[2Kreading ${file}: ${num(records)} records`);
   };
-}
-
-function titleTypes(control: Control): string[][] {
-  return Object.values(control.control.mapping ?? {})
-    .filter((m) => m.using === "title")
-    .map((m) => m.types ?? []);
 }

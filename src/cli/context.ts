@@ -1,5 +1,6 @@
 // What every command that touches the store needs: the configuration, and the store opened.
 import { engineSettings, loadConfig, type Config } from "../config/index.ts";
+import { readOverrides, withOverrides } from "../config/overrides.ts";
 import { applyConfigGroups, resolveSafetySettings, type EngineSettings, type SafetySettings } from "../engine/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 
@@ -12,9 +13,12 @@ export interface Context {
 }
 
 export async function openContext(configPath?: string): Promise<Context> {
-  const config = loadConfig(configPath);
-  const store = await openStore(config);
+  const fileConfig = loadConfig(configPath);
+  const store = await openStore(fileConfig);
+  let config = fileConfig;
   try {
+    // settings changed in the web UI, over usersync.json's (src/config/overrides.ts)
+    config = withOverrides(fileConfig, await readOverrides(store.db));
     await applyConfigGroups(store.db, config.groups);
   } catch (error) {
     await store.close();

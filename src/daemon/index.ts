@@ -5,9 +5,10 @@
 import { join } from "node:path";
 import { recoverInterruptedRuns } from "../batch/index.ts";
 import { engineSettings, type Config } from "../config/index.ts";
+import { readOverrides, withOverrides } from "../config/overrides.ts";
 import { applyConfigGroups } from "../engine/index.ts";
 import { resolveSafetySettings } from "../engine/safety.ts";
-import { createIntake, LoginThrottle } from "../intake/index.ts";
+import { createIntake, LoginThrottle, type IntakeOptions } from "../intake/index.ts";
 import { createSftpServer, type SftpServer } from "../intake/sftp/index.ts";
 import { watchFolder, type FolderWatcher } from "../intake/watch/index.ts";
 import { openStore, type Store } from "../store/index.ts";
@@ -15,7 +16,7 @@ import type { Logger } from "../util/log.ts";
 import { createMetrics } from "../observe/index.ts";
 import { startHousekeeping, type Housekeeping } from "../ops/housekeeping.ts";
 import { createApp } from "../web/app.ts";
-import { startWorker } from "./worker.ts";
+import { startWorker, type WorkerOptions } from "./worker.ts";
 
 export interface Daemon {
   store: Store;
@@ -38,7 +39,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await worker?.stop();
     await store.close();
   };
+  // settings changed in the web UI (src/config/overrides.ts) over usersync.json's; read again when the UI saves
+  const fileConfig = structuredClone(config);
   try {
+    Object.assign(config, withOverrides(fileConfig, await readOverrides(store.db)));
     await applyConfigGroups(store.db, config.groups);
     for (const runId of await recoverInterruptedRuns(store))
       log.warn("run.recovered", { runId, message: "interrupted by a stopped process: marked failed, nothing of it was applied" });
@@ -46,15 +50,16 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const settings = engineSettings(config);
     const safety = resolveSafetySettings(config.safety);
     const metrics = createMetrics(store.db);
-    worker = startWorker({
+    const workerOptions: WorkerOptions = {
       store,
       settings,
       safety,
       log: log.child({ component: "worker" }),
       metrics,
       notify: { store, config, log: log.child({ component: "notify" }) },
-    });
-    intake = createIntake({
+    };
+    worker = startWorker(workerOptions);
+    const intakeOptions: IntakeOptions = {
       store,
       log: log.child({ component: "intake" }),
       control: settings,
@@ -62,7 +67,16 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       safety,
       onQueued: () => worker?.wake(),
       onAccepted: (via, bytes) => metrics.uploadReceived(via, bytes),
-    });
+    };
+    intake = createIntake(intakeOptions);
+    // The worker and start-sync read these options at each run; the notifications read `config`.
+    const reloadSettings = async () => {
+      Object.assign(config, withOverrides(fileConfig, await readOverrides(store.db)));
+      workerOptions.safety = intakeOptions.safety = resolveSafetySettings(config.safety);
+      intakeOptions.autoApply = config.sync.autoApply;
+      await applyConfigGroups(store.db, config.groups);
+      log.info("settings.reloaded", { autoApply: config.sync.autoApply });
+    };
     const throttle = new LoginThrottle(
       {
         maxFailures: config.loginThrottle.maxFailures,
@@ -86,6 +100,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         log: log.child({ component: "http" }),
         maxUploadBytes: config.http.maxUploadBytes,
         trustProxy: config.http.trustProxy,
+        onQueued: () => worker?.wake(),
+        onSettingsChanged: reloadSettings,
       });
       const server = Bun.serve({
         hostname: config.listen,

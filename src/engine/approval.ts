@@ -24,21 +24,30 @@ export interface ApproveOptions {
   onProgress?: RunOptions["onProgress"];
 }
 
+/**
+ * A held run approved after newer files were applied would put older data over newer: refused
+ * unless forced. Returns the newer runs (empty when there are none). Shared by approveRun (the
+ * CLI) and the UI's approval, which queues the run for the daemon's worker (batch/lifecycle.ts).
+ */
+export async function refuseOlderOverNewer(db: Store["db"], runId: number, force: boolean): Promise<{ id: number }[]> {
+  const newer = await db.query<{ id: number }>(
+    "SELECT id FROM runs WHERE id > $1 AND applied_at IS NOT NULL AND kind IN ('feed', 'reapply') ORDER BY id",
+    [runId],
+  );
+  if (newer.length && !force)
+    throw new ApprovalError(
+      `Run ${newer.map((r) => r.id).join(", ")} applied newer files after run ${runId} was held: approving run ${runId} now would put its older data ` +
+        `over the newer. Reject it (usersync reject ${runId}), or approve it anyway with --force.`,
+    );
+  return newer;
+}
+
 export async function approveRun(store: Store, runId: number, options: ApproveOptions): Promise<RunOutcome> {
   const { db } = store;
   const [run] = await db.query<{ status: string }>("SELECT status FROM runs WHERE id = $1", [runId]);
   if (!run) throw new ApprovalError(`There is no run ${runId}`);
   if (run.status !== "held") throw new ApprovalError(`Run ${runId} is ${run.status}: only a held run can be approved`);
-  // A held run approved after newer files were applied would put older data over newer.
-  const newer = await db.query<{ id: number }>(
-    "SELECT id FROM runs WHERE id > $1 AND applied_at IS NOT NULL AND kind IN ('feed', 'reapply') ORDER BY id",
-    [runId],
-  );
-  if (newer.length && !options.force)
-    throw new ApprovalError(
-      `Run ${newer.map((r) => r.id).join(", ")} applied newer files after run ${runId} was held: approving run ${runId} now would put its older data ` +
-        `over the newer. Reject it (usersync reject ${runId}), or approve it anyway with --force.`,
-    );
+  const newer = await refuseOlderOverNewer(db, runId, options.force === true);
   // Claim the run atomically, so that two people approving at once apply it once.
   const claimed = await db.query<{ id: number }>("UPDATE runs SET status = 'running' WHERE id = $1 AND status = 'held' RETURNING id", [runId]);
   if (!claimed.length) throw new ApprovalError(`Run ${runId} is no longer held: someone else approved or rejected it just now`);

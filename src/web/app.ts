@@ -10,6 +10,10 @@ import { uiApp } from "./ui/index.ts";
 export interface AppDeps extends ApiDeps {
   metrics: Metrics;
   config: Config;
+  /** a run was queued from the UI (approve, apply, re-apply): wake the worker */
+  onQueued?: () => void;
+  /** the UI saved settings overrides (src/config/overrides.ts): apply them to the running daemon */
+  onSettingsChanged?: () => Promise<void>;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -20,6 +24,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/scim/v2", scimApp({ db: deps.store.db, metrics: deps.metrics }));
   app.route("/", observeApp({ db: deps.store.db, metrics: deps.metrics })); // /metrics, /readyz
   // last: the UI answers everything else (and asks for a session)
-  app.route("/", uiApp({ store: deps.store, config: deps.config, metrics: deps.metrics }));
+  app.route("/", uiApp({ store: deps.store, config: deps.config, metrics: deps.metrics, onQueued: deps.onQueued, onSettingsChanged: deps.onSettingsChanged }));
   return app;
 }

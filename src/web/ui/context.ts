@@ -15,9 +15,19 @@ export interface UiDeps {
   throttles?: { address: LoginThrottle; account: LoginThrottle };
   /** Counts failed sign-ins (usersync_failed_logins_total{door="ui"}). */
   metrics?: { loginFailed(door: "ui"): void };
+  /** Called when an action queued a run (approve, apply, re-apply): wakes the daemon's worker. */
+  onQueued?: () => void;
+  /** Called after the settings overrides were saved: the daemon reloads them (and updates `config`). */
+  onSettingsChanged?: () => Promise<void>;
 }
 
-export type UiEnv = { Variables: { session: Session | null } };
+/** A one-time message shown at the top of the next page (after a redirect). */
+export interface Flash {
+  tone: "ok" | "warn" | "bad" | "info";
+  text: string;
+}
+
+export type UiEnv = { Variables: { session: Session | null; flash: Flash | null } };
 export type UiContext = Context<UiEnv>;
 
 declare module "hono" {

@@ -10,10 +10,22 @@ import { stylesheetPath } from "./assets.ts";
 export const renderer = jsxRenderer<UiEnv>(
   ({ children, title, active }, c) => {
     const session = c.get("session");
+    const flash = c.get("flash");
     return (
       <Document title={title} stylesheet={stylesheetPath}>
         {session ? <TopBar viewer={{ username: session.username, role: session.role, csrfToken: session.csrfToken }} active={active} /> : null}
-        {session ? <main>{children}</main> : children}
+        {session ? (
+          <main>
+            {flash ? (
+              <div class={`notice ${flash.tone} flash`} role={flash.tone === "bad" ? "alert" : "status"}>
+                <p>{flash.text}</p>
+              </div>
+            ) : null}
+            {children}
+          </main>
+        ) : (
+          children
+        )}
       </Document>
     );
   },

@@ -6,7 +6,8 @@ import { FileDiffPage } from "../../../views/file-diff.tsx";
 import { RunLogPage } from "../../../views/run-log.tsx";
 import { RunPage } from "../../../views/run.tsx";
 import { RunsPage } from "../../../views/runs.tsx";
-import { intParam, type UiDeps, type UiEnv } from "./context.ts";
+import { intParam, isAdmin, type UiDeps, type UiEnv } from "./context.ts";
+import { allowedRunActions, RUN_ACTION_LABELS } from "./run-actions.tsx";
 import { csvRow } from "./csv.ts";
 import { controlOfRun, prettyJson } from "./data/control.ts";
 import { countLines, LEVELS, logFacets, logPage, problemLines, type LogFilter } from "./data/log.ts";
@@ -49,7 +50,14 @@ export function registerRuns(app: Hono<UiEnv>, deps: UiDeps): void {
           ).map((r) => ({ seq: Number(r.seq), level: r.level, action: r.action, username: r.username, message: r.message, detail: r.detail }))
         : [];
     const logLines = facets.reduce((s, f) => s + f.n, 0);
-    return c.render(<RunPage run={run} files={files} logLines={logLines} firstErrors={firstErrors} planPreview={planPreview} />, {
+    const actions = isAdmin(c)
+      ? allowedRunActions(run, files.some((f) => f.name === "_control")).map((action) => ({
+          action,
+          label: RUN_ACTION_LABELS[action],
+          danger: action === "reject" || action === "cancel" || action === "revert",
+        }))
+      : [];
+    return c.render(<RunPage run={run} files={files} logLines={logLines} firstErrors={firstErrors} planPreview={planPreview} actions={actions} />, {
       title: `Run ${run.id}`,
       active: "runs",
     });
