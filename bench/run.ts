@@ -5,7 +5,7 @@
 // then runs usersync's scenarios on PostgreSQL and on PGlite, each scenario in its own process:
 // initial load, unchanged rerun, day 2 at 1 %, day 2 at 5 %. Results — wall time, records/s, peak
 // RSS, time per phase, and the ratio to the floor — go to stdout and docs/PERFORMANCE.md.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -41,6 +41,8 @@ function churn(n: number, percent: number): Churn {
 }
 
 const FEEDS = join(import.meta.dir, "feeds");
+/** What profiling found and what changed, by hand: appended to the generated report. */
+const FINDINGS = join(import.meta.dir, "findings.md");
 
 async function feedsFor(n: number) {
   const dir = join(FEEDS, label(n));
@@ -141,6 +143,35 @@ for (const n of sizes) {
 }
 
 // ---- report ----
+/** The issue's targets, checked against this run's own figures. */
+function targetLines(): string {
+  const find = (backend: string, size: number, scenario: string) => results.find((r) => r.backend === backend && r.size === size && r.scenario === scenario);
+  const big = Math.max(...sizes.filter((n) => backends.includes("postgres")));
+  const lines: string[] = [];
+  const check = (what: string, r: Result | undefined, bound: number) => {
+    if (!r) return;
+    const ratio = r.seconds / r.floor;
+    lines.push(`| ${what} (${label(r.size)}, PostgreSQL) | ${fmt(r.seconds)} s = ${ratio.toFixed(2)}× floor | ≤ ${bound}× | ${ratio <= bound ? "met" : "**not met**"} |`);
+  };
+  check("day 2, 5 % churn", find("postgres", big, "day 2, 5 % churn"), 3);
+  check("unchanged rerun", find("postgres", big, "unchanged rerun"), 2);
+  check("initial load", find("postgres", big, "initial load"), 5);
+  const peak = Math.max(...results.filter((r) => r.backend === "postgres" && r.size === big).map((r) => r.peakRssMB));
+  if (Number.isFinite(peak)) lines.push(`| peak RSS (${label(big)}, PostgreSQL, any scenario) | ${Math.round(peak)} MB | ≤ 500 MB | ${peak <= 500 ? "met" : "**not met**"} |`);
+  const pgl = find("pglite", pgliteMax, "day 2, 5 % churn");
+  const pg = find("postgres", pgliteMax, "day 2, 5 % churn");
+  if (pgl && pg) lines.push(`| PGlite day 2, 5 % (${label(pgliteMax)}) vs PostgreSQL | ${fmt(pgl.seconds)} s vs ${fmt(pg.seconds)} s = ${(pgl.seconds / pg.seconds).toFixed(2)}× | ≤ 3× | ${pgl.seconds <= 3 * pg.seconds ? "met" : "**not met**"} |`);
+  for (const scenario of ["initial load", "day 2, 5 % churn"]) {
+    const rs = sizes.map((n) => find("postgres", n, scenario)).filter((r): r is Result => !!r);
+    for (let i = 1; i < rs.length; i++) {
+      const step = rs[i]!.seconds / rs[i - 1]!.seconds;
+      lines.push(`| ${scenario}: ${label(rs[i - 1]!.size)} → ${label(rs[i]!.size)} (PostgreSQL) | ${step.toFixed(1)}× the time for ${rs[i]!.size / rs[i - 1]!.size}× the users | ≤ 12× | ${step <= 12 ? "met" : "**not met**"} |`);
+    }
+  }
+  if (!lines.length) return "";
+  return `\n## Targets (issue 9), from this run\n\n| target | measured | bound | |\n|---|---|---|---|\n${lines.join("\n")}\n`;
+}
+
 const fmt = (s: number | undefined) => (s === undefined ? "" : s.toFixed(2));
 const rows = results.map((r) => {
   const t = r.timings;
@@ -174,6 +205,7 @@ ${rows.join("\n")}
 
 Churn P % = P/5 % removed, P/5 % added, 3P/5 % changed (the floor's 1 / 1 / 3 at 5 %).
 PGlite is measured up to ${label(pgliteMax)} users (\`--pglite-max\`).
-`;
+${targetLines()}
+${existsSync(FINDINGS) ? "\n" + readFileSync(FINDINGS, "utf8") : ""}`;
 console.log("\n" + report);
 if (!values["no-write"]) writeFileSync(values.out!, report);

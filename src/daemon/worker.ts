@@ -2,6 +2,7 @@
 // (status 'queued'), so a run queued before a restart is applied after it, and several daemons on
 // one PostgreSQL database share the queue (claimQueuedRun hands each run to exactly one).
 import { claimQueuedRun } from "../batch/index.ts";
+import { describeDatabaseError } from "../store/index.ts";
 import { executeRun, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
 import { markFailed } from "../engine/outcome.ts";
 import { planSafetyCheck, type SafetySettings } from "../engine/safety.ts";
@@ -88,7 +89,7 @@ export function startWorker(options: WorkerOptions): Worker {
       });
     } catch (error) {
       // the run failed and even marking it failed did (see `unrecorded`): recorded at the next poll that can
-      const message = `The run could not be finished, nor its failure recorded at once: ${error instanceof Error ? error.message : String(error)}. Nothing of it was applied; apply it again.`;
+      const message = `The run could not be finished, nor its failure recorded at once: ${describeDatabaseError(error)}. Nothing of it was applied; apply it again (usersync reapply ${run.id}).`;
       unrecorded.set(run.id, message);
       log.error("run.failure-unrecorded", { runId: run.id, error });
       return false;

@@ -13,7 +13,7 @@ import { ControlFileError, formatProblem, loadControl, type Control, type Lookup
 import type { ProfileAttribute } from "../control/index.ts";
 import type { GroupDefinition } from "./profile.ts";
 import type { MappingContext } from "./record.ts";
-import { APPLY_LOCK, type Sql, type Store } from "../store/index.ts";
+import { APPLY_LOCK, describeDatabaseError, type Sql, type Store } from "../store/index.ts";
 import { applyPlan, holdRiskyPart, type HeldPart } from "./apply.ts";
 import { prepareChanges, type ChangeStats } from "./changes.ts";
 import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
@@ -291,7 +291,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       timings: progress.state.timings,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeDatabaseError(error);
     // An unreadable file is no feed: with safety checks on, the run is held, never failed into "everyone left".
     if (error instanceof FeedFileError && options.safety && !approval && !options.dryRun) {
       const held = unreadableFileVerdict(error);

@@ -74,3 +74,17 @@ export async function* splitLines(chunks: AsyncIterable<string | Uint8Array> | I
   }
   if (rest) yield [rest];
 }
+
+/**
+ * An error from the database, in words an operator can act on: postgres.js says only
+ * "write CONNECTION_CLOSED 127.0.0.1:5432" when the server restarted or ended the session.
+ */
+export function describeDatabaseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "CONNECTION_CLOSED" || code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED" || code === "57P01")
+    return `the connection to the database was lost: the server restarted or ended the session (${message})`;
+  if (code === "25006") return `the database is read-only (${message})`;
+  if (code === "53100") return `the database server's disk is full (${message})`;
+  return message;
+}
