@@ -82,7 +82,7 @@ export async function* splitLines(chunks: AsyncIterable<string | Uint8Array> | I
 export function describeDatabaseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === "CONNECTION_CLOSED" || code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED" || code === "57P01")
+  if (["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE", "ECONNREFUSED", "57P01", "57P02", "57P03"].includes(String(code)))
     return `the connection to the database was lost: the server restarted or ended the session (${message})`;
   if (code === "25006") return `the database is read-only (${message})`;
   if (code === "53100") return `the database server's disk is full (${message})`;
