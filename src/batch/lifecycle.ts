@@ -130,11 +130,12 @@ export interface ClaimedRun {
  * Take the oldest queued run for this worker, atomically: on PostgreSQL several daemons may poll
  * the same queue, and SKIP LOCKED hands each run to exactly one of them.
  */
-export async function claimQueuedRun(db: Sql): Promise<ClaimedRun | null> {
+export async function claimQueuedRun(db: Sql, runId: number | null = null): Promise<ClaimedRun | null> {
   const [run] = await db.query<{ id: number; kind: string; approved_at: Date | null; approved_by: string | null; safety: SafetyVerdict | null }>(
     `UPDATE runs SET status = 'running', started_at = now()
-     WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+     WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND ($1::int IS NULL OR id = $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
      RETURNING id, kind, approved_at, approved_by, safety`,
+    [runId],
   );
   if (!run) return null;
   const preflight = run.safety?.held && !run.approved_by ? run.safety : null;

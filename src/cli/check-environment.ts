@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Control, Lookups } from "../control/index.ts";
-import { checkDetails, finishProfile, loadGroupDefinitions, loadLookups, normaliseUsername, type GroupDefinition } from "../engine/index.ts";
+import { checkDetails, DeferredLookups, finishProfile, loadGroupDefinitions, loadLookups, normaliseUsername, type GroupDefinition } from "../engine/index.ts";
 import type { FinishedRecord } from "../control/index.ts";
 import { FolderInUseError, openStore, type Store } from "../store/index.ts";
 
@@ -29,19 +29,6 @@ class OfflineLookups implements Lookups {
   refForTitle = (types: string[], title: string) => this.id(`the ${types.join(" or ")} titled "${title}"`);
   profileRefForUsername = (username: string) => this.id(`the profile of user ${username}`);
   profileRefForEmail = (email: string) => this.id(`the profile of the user with email ${email}`);
-}
-
-/** Lookups filled in once the compiled control file has said what it needs. */
-class LateLookups implements Lookups {
-  inner: Lookups | null = null;
-  private get target(): Lookups {
-    if (!this.inner) throw new Error("lookups used before they were loaded");
-    return this.inner;
-  }
-  refForBehaviour = (code: string) => this.target.refForBehaviour(code);
-  refForTitle = (types: string[], title: string) => this.target.refForTitle(types, title);
-  profileRefForUsername = (u: string) => this.target.profileRefForUsername(u);
-  profileRefForEmail = (e: string) => this.target.profileRefForEmail(e);
 }
 
 export interface CheckEnvironment {
@@ -110,7 +97,7 @@ export async function checkEnvironmentWith(
   if (!store) notes.push("Refs (mappings, haplo:*-to-ref filters) are not looked up without a database: they show what they would look up.");
 
   const offline = new OfflineLookups();
-  const late = new LateLookups();
+  const late = new DeferredLookups();
   if (!store) late.inner = offline;
 
   return {
@@ -144,13 +131,6 @@ export async function checkEnvironmentWith(
       await options.close?.();
     },
   };
-}
-
-/** The type lists of the mappings that look objects up by title (what loading the lookups needs). */
-export function titleTypes(control: Control): string[][] {
-  return Object.values(control.control.mapping ?? {})
-    .filter((m) => m.using === "title")
-    .map((m) => m.types ?? []);
 }
 
 export { normaliseUsername };

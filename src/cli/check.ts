@@ -19,7 +19,8 @@ import {
   type TryResult,
 } from "../control/index.ts";
 import { parseFileArgs } from "./apply.ts";
-import { normaliseUsername, openCheckEnvironment, titleTypes, type CheckEnvironment } from "./check-environment.ts";
+import { titleMappingTypes } from "../engine/index.ts";
+import { normaliseUsername, openCheckEnvironment, type CheckEnvironment } from "./check-environment.ts";
 import { EXIT, UsageError, type Command } from "./command.ts";
 import { num } from "./format.ts";
 
@@ -182,7 +183,7 @@ async function check(
   }
   const missing = expected.filter((n) => !files.some((f) => f.name === n));
 
-  await environment.prepare(control.instructions.needs, titleTypes(control));
+  await environment.prepare(control.instructions.needs, titleMappingTypes(control));
   const result = await tryRecords(
     control,
     files.map((f) => ({ name: f.name, source: f.path, spec: control.files[f.name]!, open: () => Bun.file(f.path).stream() })),

@@ -1,6 +1,6 @@
 // usersync reapply RUN [--by NAME] [--queue]   (apply a finished run's files again, as a new run)
 import { parseArgs } from "node:util";
-import { reapplyRun, ReapplyError } from "../batch/index.ts";
+import { claimQueuedRun, reapplyRun, ReapplyError } from "../batch/index.ts";
 import { executeRun, planSafetyCheck } from "../engine/index.ts";
 import { exitCodeFor, planLimit, summaryLines } from "./apply.ts";
 import { actorName, runIdArgument } from "./approve.ts";
@@ -52,11 +52,7 @@ Exit code: 0 applied (or queued); 1 applied, some records had errors; 2 refused 
         return EXIT.ok;
       }
       // claim it, as the daemon's worker would: a daemon on the same PostgreSQL may have taken it already
-      const [claimed] = await store.db.query<{ id: number }>(
-        "UPDATE runs SET status = 'running', started_at = now() WHERE id = $1 AND status = 'queued' RETURNING id",
-        [newId],
-      );
-      if (!claimed) {
+      if (!(await claimQueuedRun(store.db, newId))) {
         console.log(`Run ${newId} (the files of run ${runId}) was taken by a running daemon: see usersync runs.`);
         return EXIT.ok;
       }

@@ -4,6 +4,7 @@
 // Rows a partial hold keeps back (plan.held, changes.held: see holdRiskyPart) are left alone.
 // Raw SQL: each statement touches up to a million rows; one round trip each.
 import type { Sql } from "../store/index.ts";
+import { CREATED_USERS } from "./changes.ts";
 
 
 /**
@@ -39,16 +40,15 @@ const SAVE_BEFORE_IMAGES = `
 // Created users, from the stage (stage.ts built them) with the ids drawn in \`creates\`
 // (changes.ts): the profile object, the account, its memberships, the ledger entry and the undo
 // record.
-const CREATED = "creates c JOIN stage s ON s.idx = c.idx";
 const CREATE_USERS = [
-  `INSERT INTO objects (id, types, title, attributes) SELECT c.object_id, s.types, s.profile_title, s.attributes FROM ${CREATED}`,
+  `INSERT INTO objects (id, types, title, attributes) SELECT c.object_id, s.types, s.profile_title, s.attributes FROM ${CREATED_USERS}`,
   `INSERT INTO users (id, username, email, name_first, name_last, title, tags, profile_id)
-   SELECT c.user_id, s.username, s.email, s.name_first, s.name_last, s.title, s.tags, c.object_id FROM ${CREATED}`,
+   SELECT c.user_id, s.username, s.email, s.name_first, s.name_last, s.title, s.tags, c.object_id FROM ${CREATED_USERS}`,
   `INSERT INTO memberships (user_id, group_id, added_by, added_run_id)
-   SELECT c.user_id, g.id, 'sync', $1::int FROM ${CREATED} CROSS JOIN LATERAL unnest(s.groups) AS f(code) JOIN groups g ON g.code = f.code`,
+   SELECT c.user_id, g.id, 'sync', $1::int FROM ${CREATED_USERS} CROSS JOIN LATERAL unnest(s.groups) AS f(code) JOIN groups g ON g.code = f.code`,
   `INSERT INTO sync_ledger (user_id, username, digest, raw_digest, context, in_feed, error, warned, created_run_id, last_run_id, state_run_id, state_reason)
-   SELECT c.user_id, s.username, s.digest, s.raw_digest, $2, true, false, s.messages IS NOT NULL, $1::int, $1::int, $1::int, 'created' FROM ${CREATED}`,
-  `INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, c.user_id, s.username, 'create', NULL FROM ${CREATED}`,
+   SELECT c.user_id, s.username, s.digest, s.raw_digest, $2, true, false, s.messages IS NOT NULL, $1::int, $1::int, $1::int, 'created' FROM ${CREATED_USERS}`,
+  `INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, c.user_id, s.username, 'create', NULL FROM ${CREATED_USERS}`,
   // a known user who had no profile object gets one ("Creating store object for user")
   `UPDATE changes SET object_id = nextval(pg_get_serial_sequence('objects', 'id')) WHERE action IN ('update', 'unblock') AND new_object`,
   `INSERT INTO objects (id, types, title, attributes)
@@ -124,7 +124,7 @@ const BLOCK_USERS = [
 // Each record that differs from the one received before it joins the user's timeline.
 const RECORD_TIMELINE = `
   INSERT INTO received_records (username, run_id, file_name, record_number, raw_digest, raw, mapped)
-  SELECT s.username, $1::int, s.file, s.recno, s.raw_digest, s.raw, s.mapped FROM ${CREATED}
+  SELECT s.username, $1::int, s.file, s.recno, s.raw_digest, s.raw, s.mapped FROM ${CREATED_USERS}
   UNION ALL
   SELECT c.username, $1::int, c.file, c.recno, c.raw_digest, c.raw, c.mapped FROM changes c
   WHERE c.history AND c.raw_digest IS NOT NULL AND (NOT EXISTS (

@@ -13,7 +13,7 @@ import { copyField, type Sql } from "../store/index.ts";
 import { canonicalJson } from "./digest.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
-import { memoryKeeper } from "./stage.ts";
+import { memoryKeeper } from "./memory.ts";
 
 export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   idx bigint NOT NULL,
@@ -52,6 +52,9 @@ function createsTable(usersSeq: string, objectsSeq: string): string {
     SELECT p.idx, nextval(${usersSeq}::regclass) AS user_id, nextval(${objectsSeq}::regclass) AS object_id
     FROM plan p WHERE p.action = 'create'`;
 }
+
+/** The created users' rows: their ids joined to what pass 1 staged for them. */
+export const CREATED_USERS = "creates c JOIN stage s ON s.idx = c.idx";
 
 /** A sequence name, resolved once: pg_get_serial_sequence() per row cost 5.7 s per million. */
 async function sequenceOf(tx: Sql, table: string): Promise<string> {
@@ -123,7 +126,7 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
   await tx.exec("CREATE INDEX creates_idx ON creates (idx); ANALYZE creates");
   const stats: ChangeStats = { prepared: 0, groupsAdded: 0, groupsRemoved: 0, lateRejects: 0 };
   const [created] = await tx.query<{ n: number; added: number }>(
-    "SELECT count(*)::int AS n, coalesce(sum(cardinality(s.groups)), 0)::int AS added FROM creates c JOIN stage s ON s.idx = c.idx",
+    `SELECT count(*)::int AS n, coalesce(sum(cardinality(s.groups)), 0)::int AS added FROM ${CREATED_USERS}`,
   );
   stats.prepared += created?.n ?? 0;
   stats.groupsAdded += created?.added ?? 0;
@@ -157,8 +160,8 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
   for (;;) {
     keepMemory();
     const rows = await tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [last, BATCH]);
-    for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
     if (!rows.length) break;
+    for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
     last = Number(rows[rows.length - 1]!.idx);
     await tx.copyIn("changes", CHANGES_COLUMNS, prepareBatch(rows, ctx, stats));
     stats.prepared += rows.length;

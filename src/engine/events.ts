@@ -5,6 +5,7 @@
 // an approved run is executed again, just past its earlier log, which is kept above the new one.
 // Users whose change a partial hold keeps back are logged as planned, marked "(held for approval)".
 import type { Sql } from "../store/index.ts";
+import { CREATED_USERS } from "./changes.ts";
 
 export function seqAfterRecords(maxIdx: number): number {
   return (maxIdx + 2) * 1000;
@@ -36,7 +37,7 @@ const USER_ACTIONS = `
   INSERT INTO run_events (run_id, seq, level, action, username, message, detail)
   SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 900, 'info', 'create', s.username, 'create ' || s.username,
     jsonb_build_object('file', s.file, 'record', s.recno)
-  FROM creates c JOIN stage s ON s.idx = c.idx
+  FROM ${CREATED_USERS}
   UNION ALL
   SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 900, 'info', 'update', c.username,
     'update ' || c.username || CASE WHEN c.held THEN ${HELD} ELSE '' END,

@@ -3,7 +3,7 @@
 export { checkDetails, type UserDetails } from "./details.ts";
 export { applyConfigGroups, loadGroupDefinitions } from "./groups.ts";
 export { canonicalJson, digestOf } from "./digest.ts";
-export { loadLookups } from "./lookups.ts";
+export { DeferredLookups, loadLookups, titleMappingTypes } from "./lookups.ts";
 export { finishProfile, type GroupDefinition } from "./profile.ts";
 export { normaliseEmail, normaliseUsername } from "./normalise.ts";
 export {

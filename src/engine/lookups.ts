@@ -1,7 +1,7 @@
 // The lookups filters and mappings use (haplo:username-to-ref, refMapping by behaviour or title…),
 // loaded from the store once, before the records are read, and only those the control file needs.
 // Per-record work then never queries the database.
-import type { Lookups } from "../control/index.ts";
+import type { Control, Lookups } from "../control/index.ts";
 import type { Sql } from "../store/index.ts";
 
 /** Haplo refuses title mappings over more objects than this. */
@@ -55,4 +55,27 @@ export async function loadLookups(
     profileRefForUsername: (username) => usernames.get(username),
     profileRefForEmail: (email) => emails.get(email),
   };
+}
+
+/**
+ * Lookups filled in once the compiled control file has said what it needs: the control file is
+ * compiled against this, and `inner` is set when loadLookups has run.
+ */
+export class DeferredLookups implements Lookups {
+  inner: Lookups | null = null;
+  private get target(): Lookups {
+    if (!this.inner) throw new Error("lookups used before they were loaded");
+    return this.inner;
+  }
+  refForBehaviour = (code: string) => this.target.refForBehaviour(code);
+  refForTitle = (types: string[], title: string) => this.target.refForTitle(types, title);
+  profileRefForUsername = (u: string) => this.target.profileRefForUsername(u);
+  profileRefForEmail = (e: string) => this.target.profileRefForEmail(e);
+}
+
+/** The type lists of the mappings that look objects up by title (what loadLookups needs). */
+export function titleMappingTypes(control: Control): string[][] {
+  return Object.values(control.control.mapping ?? {})
+    .filter((m) => m.using === "title")
+    .map((m) => m.types ?? []);
 }

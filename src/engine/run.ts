@@ -19,13 +19,14 @@ import { prepareChanges, type ChangeStats } from "./changes.ts";
 import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
 import { contextDigest } from "./digest.ts";
 import { definitionsDigest, loadGroupDefinitions } from "./groups.ts";
-import { loadLookups } from "./lookups.ts";
+import { DeferredLookups, loadLookups, titleMappingTypes } from "./lookups.ts";
 import { buildPlan, countPlan, type PlanCounts } from "./plan.ts";
 import { notifyRunHeld } from "./notify.ts";
 import { heldMessage, markFailed, markHeldUnreadable, outcomeLines, safetyLine } from "./outcome.ts";
 import { createProgress, type ProgressState } from "./progress.ts";
 import { unreadableFileVerdict, type OnTrip } from "./safety.ts";
-import { FeedFileError, memoryKeeper, NOT_IN_FEED, NOT_SETTLED, stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
+import { memoryKeeper } from "./memory.ts";
+import { FeedFileError, NOT_IN_FEED, NOT_SETTLED, stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
 
 /** Settings the engine needs, from usersync.json (src/config). */
 export interface EngineSettings {
@@ -119,19 +120,6 @@ interface RunFileRow {
   original_filename: string | null;
 }
 
-/** Lookups filled in once the compiled control file has said what it needs. */
-class DeferredLookups implements Lookups {
-  inner: Lookups | null = null;
-  private get target(): Lookups {
-    if (!this.inner) throw new Error("lookups used before they were loaded");
-    return this.inner;
-  }
-  refForBehaviour = (code: string) => this.target.refForBehaviour(code);
-  refForTitle = (types: string[], title: string) => this.target.refForTitle(types, title);
-  profileRefForUsername = (u: string) => this.target.profileRefForUsername(u);
-  profileRefForEmail = (e: string) => this.target.profileRefForEmail(e);
-}
-
 async function loadRunControl(store: Store, files: RunFileRow[], settings: EngineSettings, lookups: Lookups): Promise<Control> {
   const controlFile = files.find((f) => f.name === "_control");
   if (!controlFile) throw new RunError("The run has no control file (_control)");
@@ -147,12 +135,6 @@ async function loadRunControl(store: Store, files: RunFileRow[], settings: Engin
     if (error instanceof ControlFileError) throw new RunError(`The control file is not valid: ${error.problems.map(formatProblem).join("; ")}`);
     throw error;
   }
-}
-
-function titleMappingTypes(control: Control): string[][] {
-  return Object.values(control.control.mapping ?? {})
-    .filter((m) => m.using === "title")
-    .map((m) => m.types ?? []);
 }
 
 export async function executeRun(store: Store, runId: number, options: RunOptions): Promise<RunOutcome> {

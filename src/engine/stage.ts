@@ -16,6 +16,7 @@ import { copyField, type Sql } from "../store/index.ts";
 import { pgTextArray } from "./changes.ts";
 import { digestOf } from "./digest.ts";
 import { normaliseUsername } from "./normalise.ts";
+import { memoryKeeper } from "./memory.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
 
@@ -65,8 +66,6 @@ export interface StageStats {
   rejected: number;
   /** records exactly as received last time from a settled user: not staged, unchanged */
   same: number;
-  /** known users in the last feed and not in this one (staged as 'absent') */
-  absent: number;
   duplicates: number;
   noUsername: number;
   /** error lines logged in pass 1 */
@@ -92,22 +91,6 @@ export interface StageContext extends MappingContext {
 export const NOT_SETTLED = -1;
 export const NOT_IN_FEED = -2;
 const SEEN = -3;
-
-/**
- * Bun's collector lets garbage pile up while a million records stream through — peak RSS went
- * past 680 MB for work whose live data (the known-users map, one batch) is a fraction of that.
- * Past a budget, collect in full; if little comes back, the live set really is that big, and the
- * budget grows rather than collecting again and again.
- */
-export function memoryKeeper(budgetMB = Number(process.env.USERSYNC_MEMORY_BUDGET_MB) || 300): () => void {
-  let budget = budgetMB * 1024 * 1024;
-  return () => {
-    if (process.memoryUsage.rss() < budget) return;
-    Bun.gc(true);
-    const after = process.memoryUsage.rss();
-    if (after > budget * 0.8) budget = after * 1.25;
-  };
-}
 
 /** A reader problem, with the file it is in: the run must not go on with half a file. */
 export class FeedFileError extends Error {
@@ -144,7 +127,6 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     ok: 0,
     rejected: 0,
     same: 0,
-    absent: 0,
     duplicates: 0,
     noUsername: 0,
     errors: 0,
@@ -257,7 +239,6 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     const absent: string[] = [];
     for (const [username, state] of known) {
       if (state === SEEN || state === NOT_IN_FEED) continue;
-      stats.absent++;
       absent.push(`\\N\t${copyField(username)}\tabsent\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N${NO_PAYLOAD}`);
       if (absent.length === 10_000) yield absent.splice(0).join("\n");
     }

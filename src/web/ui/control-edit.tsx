@@ -6,7 +6,8 @@
 import type { Hono } from "hono";
 import { audit, saveControlVersion, setCurrentControl } from "../../batch/index.ts";
 import { currentRun } from "../../batch/uploads.ts";
-import { checkEnvironmentWith, normaliseUsername, titleTypes } from "../../cli/check-environment.ts";
+import { checkEnvironmentWith, normaliseUsername } from "../../cli/check-environment.ts";
+import { titleMappingTypes } from "../../engine/index.ts";
 import { readOverrides, withOverrides } from "../../config/overrides.ts";
 import { ControlFileError, loadControl, tryRecords, typedValueText, type Control, type Problem, type RecordError, type TriedRecord } from "../../control/index.ts";
 import type { TryRecordView } from "../../../views/control-edit.tsx";
@@ -157,7 +158,7 @@ export function registerControlEdit(app: Hono<UiEnv>, deps: UiDeps): void {
     if (sample.size > TRY_SAMPLE_MAX_BYTES)
       return show({ names, refusal: `${sample.name} is ${bytes(sample.size)}: more than the ${sizeLimit(TRY_SAMPLE_MAX_BYTES)} a sample may be. Try its first records.` }, 413);
 
-    await environment.prepare(control.instructions.needs, titleTypes(control));
+    await environment.prepare(control.instructions.needs, titleMappingTypes(control));
     const result = await tryRecords(control, [{ name, source: sample.name, spec: control.files[name]!, open: () => sample.stream() }], {
       limit: TRY_LIMIT,
       maxErrors: 20,
