@@ -20,12 +20,13 @@ export const NAV: { key: string; href: string; label: string }[] = [
   { key: "audit", href: "/audit", label: "Audit log" },
 ];
 
-export const Document: FC<{ title: string; stylesheet: string; children?: Child }> = ({ title, stylesheet, children }) => (
+export const Document: FC<{ title: string; stylesheet: string; refresh?: number; children?: Child }> = ({ title, stylesheet, refresh, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="referrer" content="same-origin" />
+      {refresh ? <meta http-equiv="refresh" content={String(refresh)} /> : null}
       <title>{title ? `${title} · usersync` : "usersync"}</title>
       <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href={stylesheet} />

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // One run: what it did (or would do), why it was held, its files, and its first errors.
 import type { FC } from "hono/jsx";
+import type { ProgressState } from "../src/engine/progress.ts";
 import type { LogLineView } from "../src/web/ui/data/log.ts";
 import type { RunFileView, RunView } from "../src/web/ui/data/runs.ts";
 import { Badge, Empty, href, Notice, Time } from "./components.tsx";
@@ -16,7 +17,54 @@ export interface RunPageProps {
   planPreview: LogLineView[];
   /** the actions this run's state allows, for an admin (empty for a viewer) */
   actions?: { action: string; label: string; danger?: boolean }[];
+  /** where the apply is now, for a run this process is applying */
+  progress?: (ProgressState & { elapsed: number; phaseElapsed: number }) | null;
 }
+
+/** The phases of a run (src/engine/progress.ts), in order, in words. */
+const PHASES: [ProgressState["phase"], string][] = [
+  ["read", "Reading and mapping the files"],
+  ["classify", "Working out what changes"],
+  ["prepare", "Preparing each change"],
+  ["check", "Safety checks"],
+  ["apply", "Writing users, profiles and groups"],
+  ["events", "Writing the log"],
+  ["maintain", "Updating the database's statistics"],
+];
+
+export const RunProgress: FC<{ progress: NonNullable<RunPageProps["progress"]> }> = ({ progress }) => {
+  const current = PHASES.findIndex(([phase]) => phase === progress.phase);
+  const seconds = (s: number) => duration(Math.round(s * 1000));
+  return (
+    <section class="card" aria-labelledby="progress">
+      <div class="card-head">
+        <h2 id="progress">Progress</h2>
+        <span class="small muted">{seconds(progress.elapsed)} so far · this page reloads itself</span>
+      </div>
+      <ol class="progress-phases">
+        {PHASES.map(([phase, label], i) => {
+          const took = progress.timings[phase];
+          if (i < current) return <li class="done">{label} <span class="muted small">({took === undefined ? "skipped" : seconds(took)})</span></li>;
+          if (i > current) return <li class="muted">{label}</li>;
+          return (
+            <li aria-current="step">
+              <strong>{label}</strong>
+              {progress.file ? ` — file ${progress.file}` : ""}
+              {progress.done ? (
+                <span>
+                  {" "}— {num(progress.done)}
+                  {progress.total ? ` of ${num(progress.total)}` : ""} {progress.phase === "read" ? "records" : "rows"}
+                  {progress.rate ? `, ${num(Math.round(progress.rate))} a second` : ""}
+                </span>
+              ) : null}{" "}
+              <span class="muted small">({seconds(progress.phaseElapsed)})</span>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+};
 
 const fileHref = (runId: number, name: string) => `/runs/${runId}/files/${encodeURIComponent(name)}`;
 
@@ -71,7 +119,7 @@ export const RunActions: FC<{ run: RunView; actions: { action: string; label: st
     </section>
   ) : null;
 
-export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, planPreview, actions = [] }) => {
+export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, planPreview, actions = [], progress }) => {
   const tone = run.status === "complete" ? (run.errorCount ? "warn" : "ok") : run.status === "failure" || run.status === "rejected" ? "bad" : run.status === "held" ? "warn" : "info";
   const showPlan = run.status === "held" || run.status === "dry-run";
   const planTotal = PLAN_ACTIONS.reduce((sum, [key]) => sum + count(run, key), 0);
@@ -92,6 +140,8 @@ export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, p
           </p>
         ) : null}
       </Notice>
+
+      {progress ? <RunProgress progress={progress} /> : null}
 
       <RunActions run={run} actions={actions} />
 

@@ -22,7 +22,7 @@ export {
 export { DEFAULT_SAFETY, planSafetyCheck, preflightChecks, resolveSafetySettings, type OnTrip, type SafetySettings } from "./safety.ts";
 export { notifyRunHeld, onRunHeld, type HeldRunEvent, type HeldRunListener } from "./notify.ts";
 export type { HeldPart } from "./apply.ts";
-export { type Phase, type ProgressState } from "./progress.ts";
+export { liveProgress, type Phase, type ProgressState } from "./progress.ts";
 export { FeedFileError } from "./stage.ts";
 export type { Action } from "./plan.ts";
 export { ApprovalError, approveRun, rejectRun, type ApproveOptions } from "./approval.ts";

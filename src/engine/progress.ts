@@ -20,7 +20,24 @@ export interface ProgressState extends ProgressUpdate {
 
 export interface Progress {
   update(update: ProgressUpdate): void;
+  /** The run has ended, applied or not: it is no longer shown as in progress. */
+  finish(): void;
   readonly state: ProgressState;
+}
+
+/**
+ * The runs this process is applying now, with their progress: the web UI served by the same
+ * process shows them on the run's page (the daemon runs the worker and the UI together). Another
+ * process applying a run — a CLI apply, a second daemon on the same PostgreSQL — is not seen here.
+ */
+const live = new Map<number, ProgressState>();
+
+/** A copy of the progress of a run this process is applying now, or null. */
+export function liveProgress(runId: number): (ProgressState & { elapsed: number; phaseElapsed: number }) | null {
+  const state = live.get(runId);
+  if (!state) return null;
+  const t = performance.now();
+  return { ...state, timings: { ...state.timings }, elapsed: (t - state.startedAt) / 1000, phaseElapsed: (t - state.phaseStartedAt) / 1000 };
 }
 
 /**
@@ -39,8 +56,12 @@ export function createProgress(runId: number, listener?: (state: ProgressState) 
   const now = performance.now();
   const state: ProgressState = { runId, phase: "read", startedAt: now, phaseStartedAt: now, rate: 0, timings: {}, done: 0 };
   let lastEmit = 0;
+  live.set(runId, state);
   return {
     state,
+    finish() {
+      if (live.get(runId) === state) live.delete(runId);
+    },
     update(update) {
       const t = performance.now();
       const phaseChanged = update.phase !== state.phase;

@@ -32,7 +32,7 @@ export type UiContext = Context<UiEnv>;
 
 declare module "hono" {
   interface ContextRenderer {
-    (content: string | Promise<string>, props: { title: string; active?: string }): Response | Promise<Response>;
+    (content: string | Promise<string>, props: { title: string; active?: string; /** seconds: the page reloads itself (a run being applied) */ refresh?: number }): Response | Promise<Response>;
   }
 }
 

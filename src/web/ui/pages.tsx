@@ -8,11 +8,11 @@ import type { UiEnv } from "./context.ts";
 import { stylesheetPath } from "./assets.ts";
 
 export const renderer = jsxRenderer<UiEnv>(
-  ({ children, title, active }, c) => {
+  ({ children, title, active, refresh }, c) => {
     const session = c.get("session");
     const flash = c.get("flash");
     return (
-      <Document title={title} stylesheet={stylesheetPath}>
+      <Document title={title} stylesheet={stylesheetPath} refresh={refresh}>
         {session ? <TopBar viewer={{ username: session.username, role: session.role, csrfToken: session.csrfToken }} active={active} /> : null}
         {session ? (
           <main>

@@ -16,6 +16,7 @@ import { contentDisposition } from "./download.ts";
 import { diffFeedFiles } from "./file-diff.ts";
 import { lineDiff } from "./line-diff.ts";
 import { notFound } from "./pages.tsx";
+import { liveProgress } from "../../engine/index.ts";
 
 const PAGE_SIZES = [50, 200, 1000];
 /** Files larger than this are not diffed on request (two passes over each side). */
@@ -57,10 +58,12 @@ export function registerRuns(app: Hono<UiEnv>, deps: UiDeps): void {
           danger: action === "reject" || action === "cancel" || action === "revert",
         }))
       : [];
-    return c.render(<RunPage run={run} files={files} logLines={logLines} firstErrors={firstErrors} planPreview={planPreview} actions={actions} />, {
-      title: `Run ${run.id}`,
-      active: "runs",
-    });
+    // a run this process is applying: where it is, reloaded every few seconds (no script needed)
+    const progress = run.status === "running" ? liveProgress(run.id) : null;
+    return c.render(
+      <RunPage run={run} files={files} logLines={logLines} firstErrors={firstErrors} planPreview={planPreview} actions={actions} progress={progress} />,
+      { title: `Run ${run.id}`, active: "runs", refresh: run.status === "running" ? 3 : undefined },
+    );
   });
 
   app.get("/runs/:id/log", async (c) => {
