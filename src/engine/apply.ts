@@ -37,18 +37,17 @@ const SAVE_BEFORE_IMAGES = `
   JOIN sync_ledger l ON l.user_id = t.user_id
   LEFT JOIN objects o ON o.id = u.profile_id`;
 
-// Created users, from the stage (stage.ts built them) with the ids drawn in \`creates\`
-// (changes.ts): the profile object, the account, its memberships, the ledger entry and the undo
-// record.
+// Created users, from the stage (stage.ts built them, ids included; changes.ts CREATED_USERS):
+// the profile object, the account, its memberships, the ledger entry and the undo record.
 const CREATE_USERS = [
-  `INSERT INTO objects (id, types, title, attributes) SELECT c.object_id, s.types, s.profile_title, s.attributes FROM ${CREATED_USERS}`,
+  `INSERT INTO objects (id, types, title, attributes) SELECT s.object_id, s.types, s.profile_title, s.attributes FROM ${CREATED_USERS}`,
   `INSERT INTO users (id, username, email, name_first, name_last, title, tags, profile_id)
-   SELECT c.user_id, s.username, s.email, s.name_first, s.name_last, s.title, s.tags, c.object_id FROM ${CREATED_USERS}`,
+   SELECT s.user_id, s.username, s.email, s.name_first, s.name_last, s.title, s.tags, s.object_id FROM ${CREATED_USERS}`,
   `INSERT INTO memberships (user_id, group_id, added_by, added_run_id)
-   SELECT c.user_id, g.id, 'sync', $1::int FROM ${CREATED_USERS} CROSS JOIN LATERAL unnest(s.groups) AS f(code) JOIN groups g ON g.code = f.code`,
+   SELECT s.user_id, g.id, 'sync', $1::int FROM ${CREATED_USERS} CROSS JOIN LATERAL unnest(s.groups) AS f(code) JOIN groups g ON g.code = f.code`,
   `INSERT INTO sync_ledger (user_id, username, digest, raw_digest, context, in_feed, error, warned, created_run_id, last_run_id, state_run_id, state_reason)
-   SELECT c.user_id, s.username, s.digest, s.raw_digest, $2, true, false, s.messages IS NOT NULL, $1::int, $1::int, $1::int, 'created' FROM ${CREATED_USERS}`,
-  `INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, c.user_id, s.username, 'create', NULL FROM ${CREATED_USERS}`,
+   SELECT s.user_id, s.username, s.digest, s.raw_digest, $2, true, false, s.messages IS NOT NULL, $1::int, $1::int, $1::int, 'created' FROM ${CREATED_USERS}`,
+  `INSERT INTO run_changes (run_id, user_id, username, action, before) SELECT $1::int, s.user_id, s.username, 'create', NULL FROM ${CREATED_USERS}`,
   // a known user who had no profile object gets one ("Creating store object for user")
   `UPDATE changes SET object_id = nextval(pg_get_serial_sequence('objects', 'id')) WHERE action IN ('update', 'unblock') AND new_object`,
   `INSERT INTO objects (id, types, title, attributes)

@@ -13,6 +13,7 @@ import { copyField, type Sql } from "../store/index.ts";
 import { canonicalJson } from "./digest.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
+import type { StageStats } from "./stage.ts";
 import { memoryKeeper } from "./memory.ts";
 
 export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
@@ -43,24 +44,13 @@ const CHANGES_COLUMNS = [
 ];
 
 /**
- * Created users: everything was worked out in pass 1 (stage.ts) and stays in the stage; only their
- * ids are drawn here. (Copying a million wide rows from the stage into \`changes\` cost 15 s of an
- * initial load; the apply reads them from the stage instead.)
+ * Created users: everything was worked out in pass 1 (stage.ts), ids included, and stays in the
+ * stage: the new users the plan did not reject (a collision with an account the sync does not own).
+ * (Copying a million wide rows from the stage into \`changes\` cost 15 s of an initial load, and
+ * joining the stage to a table of drawn ids cost about half a second in each statement that reads
+ * them; now each is one scan of the stage.)
  */
-function createsTable(usersSeq: string, objectsSeq: string): string {
-  return `CREATE TEMP TABLE creates ON COMMIT DROP AS
-    SELECT p.idx, nextval(${usersSeq}::regclass) AS user_id, nextval(${objectsSeq}::regclass) AS object_id
-    FROM plan p WHERE p.action = 'create'`;
-}
-
-/** The created users' rows: their ids joined to what pass 1 staged for them. */
-export const CREATED_USERS = "creates c JOIN stage s ON s.idx = c.idx";
-
-/** A sequence name, resolved once: pg_get_serial_sequence() per row cost 5.7 s per million. */
-async function sequenceOf(tx: Sql, table: string): Promise<string> {
-  const [row] = await tx.query<{ seq: string }>("SELECT pg_get_serial_sequence($1, 'id') AS seq", [table]);
-  return `'${row!.seq.replace(/'/g, "''")}'`;
-}
+export const CREATED_USERS = "(SELECT * FROM stage WHERE user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM create_rejects r WHERE r.idx = stage.idx)) s";
 
 /** Users to apply against their stored state, and records for the timeline only. */
 const PASS_TWO_ROWS = `
@@ -104,6 +94,7 @@ export interface ChangeStats {
 export interface ChangesContext extends MappingContext {
   control: Control;
   progress: Progress;
+  staged: Pick<StageStats, "newUsers" | "newMemberships">;
 }
 
 /** Text form of a PostgreSQL array literal, for COPY. */
@@ -122,14 +113,18 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<ChangeStats> {
   await tx.exec(CHANGES_TABLE);
-  await tx.exec(createsTable(await sequenceOf(tx, "users"), await sequenceOf(tx, "objects")));
-  await tx.exec("CREATE INDEX creates_idx ON creates (idx); ANALYZE creates");
-  const stats: ChangeStats = { prepared: 0, groupsAdded: 0, groupsRemoved: 0, lateRejects: 0 };
-  const [created] = await tx.query<{ n: number; added: number }>(
-    `SELECT count(*)::int AS n, coalesce(sum(cardinality(s.groups)), 0)::int AS added FROM ${CREATED_USERS}`,
+  // New users are creates, unless the plan rejected them (rare: only where accounts the sync does not own exist)
+  await tx.exec(
+    "CREATE TEMP TABLE create_rejects ON COMMIT DROP AS SELECT idx FROM plan WHERE action = 'reject' AND user_id IS NULL AND status = 'ok'",
   );
-  stats.prepared += created?.n ?? 0;
-  stats.groupsAdded += created?.added ?? 0;
+  const stats: ChangeStats = { prepared: 0, groupsAdded: 0, groupsRemoved: 0, lateRejects: 0 };
+  const [rejected] = await tx.query<{ n: number; groups: number }>(
+    `SELECT count(*)::int AS n, coalesce(sum(cardinality(s.groups)), 0)::int AS groups
+     FROM create_rejects r JOIN stage s ON s.idx = r.idx WHERE EXISTS (SELECT 1 FROM create_rejects)`,
+  );
+  const created = ctx.staged.newUsers - (rejected?.n ?? 0);
+  stats.prepared += created;
+  stats.groupsAdded += ctx.staged.newMemberships - (rejected?.groups ?? 0);
   // Everything pass 2 reads, gathered by one set-based statement (hash joins over the few
   // thousand rows of the plan that need it), then read back in batches by its own index: a batch
   // query joining the plan to the stage and the stored users would be planned anew each time.
@@ -165,7 +160,7 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
     last = Number(rows[rows.length - 1]!.idx);
     await tx.copyIn("changes", CHANGES_COLUMNS, prepareBatch(rows, ctx, stats));
     stats.prepared += rows.length;
-    ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + (created?.n ?? 0) });
+    ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + created });
   }
   // only the columns the apply's statements filter and join on: sampling the wide ones (raw,
   // mapped, attributes) took longer than any statement it helps plan

@@ -35,7 +35,7 @@ const HELD = `' (held for approval)'`;
 
 const USER_ACTIONS = `
   INSERT INTO run_events (run_id, seq, level, action, username, message, detail)
-  SELECT $1::int, $2::bigint + (c.idx + 1) * 1000 + 900, 'info', 'create', s.username, 'create ' || s.username,
+  SELECT $1::int, $2::bigint + (s.idx + 1) * 1000 + 900, 'info', 'create', s.username, 'create ' || s.username,
     jsonb_build_object('file', s.file, 'record', s.recno)
   FROM ${CREATED_USERS}
   UNION ALL

@@ -26,7 +26,7 @@ import { heldMessage, markFailed, markHeldUnreadable, outcomeLines, safetyLine }
 import { createProgress, type ProgressState } from "./progress.ts";
 import { unreadableFileVerdict, type OnTrip } from "./safety.ts";
 import { memoryKeeper } from "./memory.ts";
-import { FeedFileError, NOT_IN_FEED, NOT_SETTLED, stageRecords, type RunFileInput, type StageStats } from "./stage.ts";
+import { FeedFileError, NOT_IN_FEED, NOT_SETTLED, stageRecords, type DrawIds, type RunFileInput, type StageStats } from "./stage.ts";
 
 /** Settings the engine needs, from usersync.json (src/config). */
 export interface EngineSettings {
@@ -140,7 +140,6 @@ async function loadRunControl(store: Store, files: RunFileRow[], settings: Engin
 export async function executeRun(store: Store, runId: number, options: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const progress = createProgress(runId, options.onProgress);
   const { settings } = options;
   const { db } = store;
   const [run] = await db.query<{ status: string; safety: SafetyVerdict | null }>("SELECT status, safety FROM runs WHERE id = $1", [runId]);
@@ -148,6 +147,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
   const approval = options.approval ? { by: options.approval.by, at: new Date().toISOString(), held: run.safety ?? null } : null;
   const files = await db.query<RunFileRow>("SELECT name, digest, size, original_filename FROM run_files WHERE run_id = $1 ORDER BY name", [runId]);
   await db.query("UPDATE runs SET status = 'running', started_at = now(), message = NULL WHERE id = $1", [runId]);
+  const progress = createProgress(runId, options.onProgress);
 
   let counts: RunCounts | null = null;
   let verdict: SafetyVerdict | null = null;
@@ -190,13 +190,13 @@ export async function executeRun(store: Store, runId: number, options: RunOption
 
       const mapping = mappingContext(control, definitions, settings.defaultType);
       const known = await loadKnownUsers(tx, mapping.context, control.instructions.needs.size > 0);
-      const stats = await stageRecords(tx, inputs, { ...mapping, known, progress });
+      const stats = await stageRecords(tx, inputs, { ...mapping, known, progress, drawIds: await idDrawer(store, tx) });
 
       progress.update({ phase: "classify", done: 0, total: stats.records });
       let plan = await buildPlan(tx, { blockAfterAbsentRuns: settings.blockAfterAbsentRuns, onRecordError: settings.onRecordError });
 
       progress.update({ phase: "prepare", done: 0 });
-      const changeStats = await prepareChanges(tx, { ...mapping, progress });
+      const changeStats = await prepareChanges(tx, { ...mapping, progress, staged: stats });
       if (changeStats.lateRejects) plan = await demoteLateRejects(tx);
       counts = countsOf(stats, plan, changeStats);
 
@@ -259,6 +259,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
     // The run is committed: tidying up after it (statistics, VACUUM) failing must not make it a failure.
     await db.maintain().catch((error: unknown) => console.warn(`maintenance after run ${runId} failed: ${error instanceof Error ? error.message : String(error)}`));
     progress.update({ phase: "done" });
+    progress.finish();
     const finalCounts = counts as RunCounts | null;
     const finalVerdict = verdict as SafetyVerdict | null;
     if (status === "held" && finalVerdict) await notifyRunHeld({ runId, hold: finalVerdict.hold ?? "run", verdict: finalVerdict, counts: finalCounts });
@@ -273,6 +274,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       timings: progress.state.timings,
     };
   } catch (error) {
+    progress.finish();
     const message = describeDatabaseError(error);
     // An unreadable file is no feed: with safety checks on, the run is held, never failed into "everyone left".
     if (error instanceof FeedFileError && options.safety && !approval && !options.dryRun) {
@@ -330,6 +332,20 @@ async function loadKnownUsers(tx: Sql, context: string, usesLookups: boolean): P
     }
   }
   return known;
+}
+
+/**
+ * Where pass 1 draws new users' ids (stage.ts DrawIds). On PostgreSQL, from another connection of
+ * the pool: the run's own is busy with the COPY. PGlite has one connection, but sends COPY data in
+ * separate statements, so the draw goes between them, in the run's transaction.
+ */
+async function idDrawer(store: Store, tx: Sql): Promise<DrawIds> {
+  const [row] = await tx.query<{ users: string; objects: string }>(
+    "SELECT pg_get_serial_sequence('users', 'id') AS users, pg_get_serial_sequence('objects', 'id') AS objects",
+  );
+  const draw = `SELECT nextval($1::regclass)::text AS u, nextval($2::regclass)::text AS o FROM generate_series(1, $3::int)`;
+  const via = store.db.kind === "postgres" ? store.db : tx;
+  return async (count) => (await via.query<{ u: string; o: string }>(draw, [row!.users, row!.objects, count])).map((r) => [r.u, r.o]);
 }
 
 /** COPY text format escapes backslash, tab, newline and carriage return in values. */
