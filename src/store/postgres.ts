@@ -31,7 +31,9 @@ function sqlOver(client: Client): Sql {
       await timed(text, () => client.unsafe(text));
     },
     async copyIn(table, columns, lines) {
-      const writable = await client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`).writable();
+      const query = client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`);
+      const writable = await query.writable();
+      const refused = serverRefusal(query as unknown as { reject?: unknown });
       let count = 0;
       const counted = async function* () {
         for await (const chunk of chunkLines(lines, 1 << 20)) {
@@ -40,7 +42,8 @@ function sqlOver(client: Client): Sql {
           yield chunk;
         }
       };
-      await pipeline(Readable.from(counted()), writable);
+      // whichever comes first: the server's answer to the whole COPY, or its refusal
+      await Promise.race([pipeline(Readable.from(counted()), writable), refused]);
       return count;
     },
     async *copyOut(query) {
@@ -52,6 +55,28 @@ function sqlOver(client: Client): Sql {
       }
     },
   };
+}
+
+/**
+ * The server's error for a COPY ... FROM STDIN, as a promise that rejects with it (and never
+ * resolves). postgres.js 3.4.9 hands the writable over by resolving the query, then loses an error
+ * that comes after the last chunk was sent: the writable never finishes, the caller waits for ever
+ * and its transaction stays open (porsager/postgres#1173; not fixed in 3.4.9). Any COPY whose bytes
+ * fit in the socket's buffer is refused that way — a bad row, a full disk (what found it: a run
+ * staging its records on a full disk hung, test/reliability/postgres-server.test.ts). The error
+ * still reaches the query's `reject`, which nobody listens to any more: it is caught there.
+ */
+function serverRefusal(query: { reject?: unknown }): Promise<never> {
+  const refused = new Promise<never>((_, reject) => {
+    const original = query.reject;
+    if (typeof original !== "function") return; // another postgres.js: nothing to hook, as before
+    query.reject = (error: unknown) => {
+      original.call(query, error);
+      reject(error);
+    };
+  });
+  refused.catch(() => {}); // when the pipeline failed first, nobody awaits this one
+  return refused;
 }
 
 /**
