@@ -45,8 +45,13 @@ export interface Site {
 
 export const FEED_USERS = 120;
 
-/** A daemon's world: data folder, usersync.json, SFTP accounts, an API key and a generated 3-file feed. */
-export async function createSite(backend: Backend, options: { config?: Record<string, unknown>; watch?: boolean } = {}): Promise<Site> {
+/**
+ * A daemon's world: data folder, usersync.json, SFTP accounts, an API key and a generated 3-file feed.
+ * On PostgreSQL the database is a new one on the shared server, dropped at cleanup, unless
+ * `databaseUrl` names one the caller owns (test/reliability/postgres-server.test.ts: a private
+ * server it restarts and fills).
+ */
+export async function createSite(backend: Backend, options: { config?: Record<string, unknown>; watch?: boolean; databaseUrl?: string } = {}): Promise<Site> {
   const dir = mkdtempSync(join(tmpdir(), `usersync-daemon-${backend}-`));
   const feedDir = join(dir, "feed");
   await writeFeed(feedDir, population(FEED_USERS));
@@ -74,7 +79,8 @@ export async function createSite(backend: Backend, options: { config?: Record<st
   writeFileSync(join(dir, "usersync.json"), JSON.stringify(config, null, 2));
   let dropDb: (() => Promise<void>) | null = null;
   const env: Record<string, string | undefined> = { USERSYNC_DATA: join(dir, "data"), USERSYNC_CONFIG: undefined, DATABASE_URL: undefined, USERSYNC_WATCH_DIR: undefined };
-  if (backend === "postgres") {
+  if (backend === "postgres" && options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else if (backend === "postgres") {
     const db = await createPostgresDatabase();
     env.DATABASE_URL = db.url;
     dropDb = db.drop;
