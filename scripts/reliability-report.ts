@@ -84,6 +84,7 @@ const TITLES: Record<string, string> = {
   "sftp-drops.test.ts": "2. SFTP connections dropped mid-upload",
   "load.test.ts": "3. Load — concurrent SFTP and HTTP uploads",
   "faults.test.ts": "4. Faults — database connections, read-only database, full disk",
+  "postgres-server.test.ts": "4b. Faults — PostgreSQL restarted, its disk full (a private server)",
   "fuzz.test.ts": "5a. Hostile input — readers and control files (fast-check)",
   "hostile.test.ts": "5b. Hostile input — SFTP and HTTP",
 };

@@ -1,7 +1,9 @@
 // Faults around a running daemon: its PostgreSQL connections terminated in the middle of an apply,
 // the database turned read-only in the middle of an apply, and the disk filling up while an upload
 // is received (small tmpfs file systems for the stored files and the SFTP homes). Each time the run fails cleanly with a reason
-// in the log, the upload is not lost, nothing partial is kept, and a retry applies it.
+// in the log, the upload is not lost, nothing partial is kept, and a retry applies it. A real restart of
+// the PostgreSQL server and its own disk filling up are in postgres-server.test.ts (a private server:
+// the shared one is never restarted or filled).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
