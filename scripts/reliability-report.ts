@@ -83,6 +83,7 @@ const TITLES: Record<string, string> = {
   "crash.test.ts": "1. Crash safety — SIGKILL during an apply (PostgreSQL)",
   "sftp-drops.test.ts": "2. SFTP connections dropped mid-upload",
   "load.test.ts": "3. Load — concurrent SFTP and HTTP uploads",
+  "browse-during-apply.test.ts": "3b. Load — a million users applied while the UI is browsed (Chromium)",
   "faults.test.ts": "4. Faults — database connections, read-only database, full disk",
   "postgres-server.test.ts": "4b. Faults — PostgreSQL restarted, its disk full (a private server)",
   "fuzz.test.ts": "5a. Hostile input — readers and control files (fast-check)",
