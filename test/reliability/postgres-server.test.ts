@@ -23,7 +23,7 @@ import { recordFigures, SEED, storeDigest } from "./helpers.ts";
 const USERS = 4000;
 /** What the run under test changes: thousands of rows written in its one transaction. */
 const CHURN = { removed: USERS / 20, added: USERS / 20, changed: (USERS * 3) / 10 };
-const TMPFS_SIZE = "64m";
+const TMPFS_MB = 64;
 /** Free space left when the run starts, in the "staging" case: its first statements fit, its records do not (a few MB). */
 const STAGING_ROOM = 512 * 1024;
 // the run under test blocks and changes thousands: the safety checks would hold it, and they are not what is tested here
@@ -162,7 +162,7 @@ async function lockHolder(url: string) {
   return {
     sql,
     take: (text: string, params: unknown[] = []) => holder.unsafe(text, params as postgres.ParameterOrJSON<never>[]),
-    /** The apply's statement that waits on the lock, once it does (its first line). */
+    /** The apply's statement that waits on the lock, once it does (the start of its first line). */
     async waitsAt(prefix: string): Promise<string> {
       let query = "";
       await until(`the apply waiting at ${prefix}`, async () => {
@@ -172,7 +172,8 @@ async function lockHolder(url: string) {
         query = rows[0]?.query ?? "";
         return rows.length > 0;
       });
-      return query.trim().split("\n")[0]!.trim();
+      const line = query.trim().split("\n")[0]!.trim();
+      return line.length > 80 ? `${line.slice(0, 80)}…` : line;
     },
     async release() {
       await holder`COMMIT`;
@@ -401,7 +402,7 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
     (tablespace ??= (async () => {
       const at = mkdtempSync(join(tmpdir(), "usersync-pgserver-tablespace-"));
       const ids = IS_ROOT ? `,uid=${(await run(["id", "-u", "postgres"])).trim()},gid=${(await run(["id", "-g", "postgres"])).trim()}` : "";
-      const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${TMPFS_SIZE},mode=0700${ids}`, "tmpfs", at], { stderr: "pipe" });
+      const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${TMPFS_MB}m,mode=0700${ids}`, "tmpfs", at], { stderr: "pipe" });
       if (mount.exitCode !== 0) {
         rmSync(at, { recursive: true, force: true });
         return { skipped: `mount -t tmpfs is not allowed here (${mount.stderr.toString().trim() || "not root"}): the full disk is tested only for the daemon's own files (faults.test.ts)` };
@@ -489,7 +490,7 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
     await dropper.unsafe(`DROP DATABASE ${database} WITH (FORCE)`);
     await dropper.end();
     recordFigures("postgres-server", title, {
-      fileSystem: `the database in a tablespace on a tmpfs of ${TMPFS_SIZE}B; WAL and catalogue on the main disk`,
+      fileSystem: `the database in a tablespace on a tmpfs of ${TMPFS_MB} MB; WAL and catalogue on the main disk`,
       users: USERS,
       runChanges: `${CHURN.changed} changed, ${CHURN.removed} removed (blocked), ${CHURN.added} added`,
       cleanApplyGrowsDatabaseKB: Math.round(referenceGrowthBytes / 1024),
