@@ -218,7 +218,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
         await applyPlan(tx, runId, mapping.context);
       }
       progress.update({ phase: "events" });
-      let seq = await writeRunEvents(tx, runId, stats.maxIdx, counts.unchanged, settings.blockAfterAbsentRuns, base);
+      let seq = await writeRunEvents(tx, runId, stats.maxIdx, counts.unchanged, settings.blockAfterAbsentRuns, base, stats.withMessages > 0);
       for (const check of verdict?.checks ?? []) await writeLine(tx, runId, safetyLine(seq++, check, approval !== null));
       for (const line of outcomeLines(counts, verdict, hold, options.dryRun === true)) await writeLine(tx, runId, { ...line, seq: seq++ });
       await writeLine(tx, runId, { seq, level: "info", action: "run", message: `END: ${new Date().toISOString()}` });

@@ -78,6 +78,8 @@ export interface StageStats {
   /** new users staged with their account and ids, and their group memberships (the plan may still reject a few: collisions) */
   newUsers: number;
   newMemberships: number;
+  /** staged records with log lines of their own (problems, warnings): none, and the log has nothing to read from the stage */
+  withMessages: number;
 }
 
 /**
@@ -147,6 +149,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     usernameField: usernameSource(ctx.control),
     newUsers: 0,
     newMemberships: 0,
+    withMessages: 0,
   };
   await tx.exec(STAGE_TABLE);
   const keepMemory = memoryKeeper();
@@ -180,6 +183,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       if (username === "") {
         stats.noUsername++;
         stats.errors++;
+        stats.withMessages++;
         const text = texts?.[i] ?? JSON.stringify(record) ?? "null";
         const message = copyField(JSON.stringify([`ERROR: No username in record ${n}: ${truncate(text)}`]));
         out.push(`${n}\t\\N\tno-username\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
@@ -189,6 +193,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       if (last === SEEN || (last === undefined && seenNew.has(username))) {
         stats.duplicates++;
         stats.errors++;
+        stats.withMessages++;
         const message = copyField(JSON.stringify([`ERROR: Duplicate username: ${usernameRaw} (ignoring record ${n})`]));
         out.push(`${n}\t${copyField(username)}\tduplicate\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
         continue;
@@ -204,6 +209,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       }
       stats.transformed++;
       const mapped = mapRecord(ctx, n, username, record, text, null);
+      if (mapped.messages.length) stats.withMessages++;
       const messages = mapped.messages.length ? copyField(JSON.stringify(mapped.messages)) : "\\N";
       if (!mapped.ok) {
         stats.rejected++;
