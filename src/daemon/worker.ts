@@ -3,7 +3,7 @@
 // one PostgreSQL database share the queue (claimQueuedRun hands each run to exactly one).
 import { claimQueuedRun } from "../batch/index.ts";
 import { describeDatabaseError } from "../store/index.ts";
-import { executeRun, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
+import { executeRun, FailureNotRecorded, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
 import { markFailed } from "../engine/outcome.ts";
 import { planSafetyCheck, type SafetySettings } from "../engine/safety.ts";
 import type { Store } from "../store/index.ts";
@@ -89,7 +89,9 @@ export function startWorker(options: WorkerOptions): Worker {
       });
     } catch (error) {
       // the run failed and even marking it failed did (see `unrecorded`): recorded at the next poll that can
-      const message = `The run could not be finished, nor its failure recorded at once: ${describeDatabaseError(error)}. Nothing of it was applied; apply it again (usersync reapply ${run.id}).`;
+      // the run's own reason (the apply's error), not the error of recording it
+      const reason = error instanceof FailureNotRecorded ? error.reason : describeDatabaseError(error);
+      const message = `The run could not be finished, nor its failure recorded at once: ${reason}. Nothing of it was applied; apply it again (usersync reapply ${run.id}).`;
       unrecorded.set(run.id, message);
       log.error("run.failure-unrecorded", { runId: run.id, error });
       return false;

@@ -9,6 +9,7 @@ export { normaliseEmail, normaliseUsername } from "./normalise.ts";
 export {
   executeRun,
   markFailed,
+  FailureNotRecorded,
   RunError,
   type EngineSettings,
   type RunCounts,

@@ -113,6 +113,17 @@ export interface RunOutcome {
 
 export class RunError extends Error {}
 
+/** A run failed, and recording its failure failed too: `reason` is why the run itself failed. */
+export class FailureNotRecorded extends Error {
+  constructor(
+    readonly reason: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${reason} (and recording the failure failed: ${describeDatabaseError(cause)})`);
+    this.name = "FailureNotRecorded";
+  }
+}
+
 interface RunFileRow {
   name: string;
   digest: string;
@@ -283,7 +294,12 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       await notifyRunHeld({ runId, hold: "run", verdict: held, counts: null });
       return { runId, status: "held", counts: null, errorCount: 1, message: heldMessage(held, "run"), safety: held, durationMs: elapsed(), timings: progress.state.timings };
     }
-    await markFailed(store, runId, message, elapsed(), { keepLog: approval !== null });
+    try {
+      await markFailed(store, runId, message, elapsed(), { keepLog: approval !== null });
+    } catch (recording) {
+      // the database went away (a restart): the caller records it later, with the run's own reason
+      throw new FailureNotRecorded(message, recording);
+    }
     return { runId, status: "failure", counts: null, errorCount: 1, message, safety: null, durationMs: elapsed(), timings: progress.state.timings };
   }
 }
