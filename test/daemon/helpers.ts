@@ -208,6 +208,24 @@ export async function api(daemon: RunningDaemon, key: string, path: string, init
   return fetch(`${daemon.url}/api/haplo-user-sync${path}`, { ...init, headers });
 }
 
+/** curl, the real client, with the HTTP status read from the last line of its output. */
+export async function curl(args: string[]): Promise<{ status: number; body: string }> {
+  const proc = Bun.spawn(["curl", "-sS", "-w", "\n%{http_code}", ...args], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  const cut = out.lastIndexOf("\n");
+  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
+}
+
+/** Upload one file of a feed over the HTTP API (multipart, as curl -F does); throws unless it answers 200. */
+export async function upload(daemon: RunningDaemon, key: string, name: string, path: string): Promise<void> {
+  const form = new FormData();
+  form.append("name", name);
+  form.append("file", Bun.file(path), path.split("/").pop());
+  const response = await api(daemon, key, "/upload-file", { method: "POST", body: form });
+  if (response.status !== 200) throw new Error(`upload ${name}: ${response.status} ${await response.text()}`);
+}
+
 export interface RunJson {
   id: number;
   status: string;

@@ -5,15 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli } from "../helpers/cli.ts";
-import { api, createSite, FEED_USERS, waitForRun, type RunJson, type RunningDaemon, type Site } from "./helpers.ts";
-
-async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const proc = Bun.spawn(["curl", "-sS", "-w", "\n%{http_code}", ...args], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  const cut = out.lastIndexOf("\n");
-  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
-}
+import { api, createSite, curl, FEED_USERS, waitForRun, type RunJson, type RunningDaemon, type Site } from "./helpers.ts";
 
 describe("the HTTP upload API [pglite]", () => {
   let site: Site;

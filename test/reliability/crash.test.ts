@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { feedControl, nextDay, population, writeFeed } from "../../bench/feed.ts";
 import { reapplyRun } from "../../src/batch/index.ts";
 import { openStore } from "../../src/store/index.ts";
-import { api, createSite, type RunningDaemon, type Site } from "../daemon/helpers.ts";
+import { api, createSite, upload, type RunningDaemon, type Site } from "../daemon/helpers.ts";
 import { BACKENDS } from "../helpers/store.ts";
 import { adminSql, dbName, dbUrl, mulberry32, recordFigures, SEED, storeDigest, waitNoSessions } from "./helpers.ts";
 
@@ -19,14 +19,6 @@ const KILLS = Number(process.env.RELIABILITY_KILLS ?? 20);
 const NO_SAFETY = Object.fromEntries(
   ["firstRun", "emptyFeed", "blocks", "fileChange", "schemaDrift", "fieldChange", "errors", "duplicates"].map((k) => [k, { enabled: false }]),
 );
-
-async function upload(daemon: RunningDaemon, key: string, name: string, path: string): Promise<void> {
-  const form = new FormData();
-  form.append("name", name);
-  form.append("file", Bun.file(path), path.split("/").pop());
-  const response = await api(daemon, key, "/upload-file", { method: "POST", body: form });
-  if (response.status !== 200) throw new Error(`upload ${name}: ${response.status} ${await response.text()}`);
-}
 
 describe.skipIf(!BACKENDS.includes("postgres"))("crash safety: SIGKILL during an apply [postgres]", () => {
   let site: Site;

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { feedControl, population, writeFeed, type FeedFile } from "../../bench/feed.ts";
-import { api, createSite, sftpBatch, waitForRun, type RunningDaemon, type Site } from "../daemon/helpers.ts";
+import { api, createSite, curl, sftpBatch, waitForRun, type RunningDaemon, type Site } from "../daemon/helpers.ts";
 import { BACKENDS } from "../helpers/store.ts";
 import { recordFigures, sampleRss } from "./helpers.ts";
 
@@ -18,14 +18,6 @@ const RACERS = 10;
 const USERS_PER_FILE = 200;
 /** The bound the daemon's resident memory must stay under, uploads and apply included. */
 const RSS_BOUND_MB = 512;
-
-async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const proc = Bun.spawn(["curl", "-sS", "-w", "\n%{http_code}", ...args], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  const cut = out.lastIndexOf("\n");
-  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
-}
 
 describe.skipIf(!BACKENDS.includes("postgres"))("load: 20 SFTP uploaders and 50 HTTP uploads at once [postgres]", () => {
   let site: Site;

@@ -16,7 +16,7 @@ import { nextDay, population, writeFeed } from "../../bench/feed.ts";
 import { reapplyRun } from "../../src/batch/index.ts";
 import { APPLY_LOCK } from "../../src/store/locks.ts";
 import { openStore } from "../../src/store/index.ts";
-import { api, createSite, waitForRun, type RunJson, type RunningDaemon, type Site } from "../daemon/helpers.ts";
+import { api, createSite, upload, waitForRun, type RunJson, type RunningDaemon, type Site } from "../daemon/helpers.ts";
 import { BACKENDS } from "../helpers/store.ts";
 import { recordFigures, SEED, storeDigest } from "./helpers.ts";
 
@@ -208,14 +208,6 @@ function fillUp(path: string, limit = Infinity): number {
     closeSync(fd);
   }
   return written;
-}
-
-async function upload(daemon: RunningDaemon, key: string, name: string, path: string): Promise<void> {
-  const form = new FormData();
-  form.append("name", name);
-  form.append("file", Bun.file(path), path.split("/").pop());
-  const response = await api(daemon, key, "/upload-file", { method: "POST", body: form });
-  if (response.status !== 200) throw new Error(`upload ${name}: ${response.status} ${await response.text()}`);
 }
 
 type Feed = { name: string; path: string }[];

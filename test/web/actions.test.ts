@@ -6,20 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { cli } from "../helpers/cli.ts";
-import { api, createSite, waitForRun, type RunningDaemon, type Site } from "../daemon/helpers.ts";
+import { api, createSite, curl, waitForRun, type RunningDaemon, type Site } from "../daemon/helpers.ts";
 import { hasChromium, LAPTOP, launchBrowser } from "./browser.ts";
 import { signIn, type Client } from "./server.ts";
 
 const ADMIN = { name: "root", password: "root's long password" };
 const VIEWER = { name: "vera", password: "vera's long password" };
-
-async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const proc = Bun.spawn(["curl", "-sS", "-w", "\n%{http_code}", ...args], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  const cut = out.lastIndexOf("\n");
-  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
-}
 
 describe.skipIf(!hasChromium)("web UI actions on the real daemon [pglite]", () => {
   let site: Site;
