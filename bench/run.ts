@@ -23,6 +23,8 @@ const { values } = parseArgs({
     out: { type: "string", default: join(ROOT, "docs", "PERFORMANCE.md") },
     backends: { type: "string", default: "postgres,pglite" },
     "no-write": { type: "boolean" },
+    /** each timed figure is the median of this many runs (the initial load excepted: one run) */
+    repeat: { type: "string", default: "3" },
   },
 });
 
@@ -101,6 +103,12 @@ interface Result {
   floor: number;
 }
 
+const REPEAT = Math.max(1, Number(values.repeat) || 1);
+/** The run with the median time (its phases and memory with it). */
+function median<T extends { seconds: number }>(runs: T[]): T {
+  return runs.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+}
+
 const results: Result[] = [];
 const floors: { size: number; seconds: number; phases: Record<string, number> }[] = [];
 /** bench/write-floor.ts after each initial load on PostgreSQL: writing the rows alone. */
@@ -115,22 +123,34 @@ const backends = values.backends!.split(",");
 
 for (const n of sizes) {
   const feeds = await feedsFor(n);
-  const floor = await withDatabase((url) => child(["bench/floor.ts", url, feeds.floor1, feeds.floor5]));
+  const floorRuns: { seconds: number; phases: Record<string, number> }[] = [];
+  for (let i = 0; i < REPEAT; i++) floorRuns.push(await withDatabase((url) => child(["bench/floor.ts", url, feeds.floor1, feeds.floor5])));
+  const floor = median(floorRuns);
   floors.push({ size: n, seconds: floor.seconds, phases: floor.phases });
-  console.log(`floor ${label(n)}: ${floor.seconds.toFixed(2)} s`);
+  console.log(`floor ${label(n)}: ${floor.seconds.toFixed(2)} s (median of ${floorRuns.map((r) => r.seconds.toFixed(2)).join(", ")})`);
   for (const backend of backends) {
     if (backend === "pglite" && n > pgliteMax) continue;
     const run = async (url: string | null) => {
       const dataDir = join(import.meta.dir, "out", `${backend}-${label(n)}`);
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir, { recursive: true });
-      const scenario = async (name: string, day: Record<string, string>, record = true) => {
+      const once = async (name: string, day: Record<string, string>) => {
         const r = await child(["bench/scenario.ts", JSON.stringify({ dataDir, databaseUrl: url, control: controlPath, groups, files: day })]);
         if (r.status !== "complete") throw new Error(`${backend} ${label(n)} ${name}: ${r.status} ${r.message ?? ""}`);
-        if (!record) return;
-        const result: Result = { backend, size: n, scenario: name, seconds: r.seconds, records: r.counts.records, peakRssMB: r.peakRssMB, timings: r.timings, counts: r.counts, floor: floor.seconds };
+        return r;
+      };
+      /** `before` (untimed) puts the store back where the scenario starts from, before each of its runs */
+      const scenario = async (name: string, day: Record<string, string>, repeat = 1, before?: Record<string, string>) => {
+        const runs = [];
+        for (let i = 0; i < repeat; i++) {
+          if (before) await once(`${name} (set-up)`, before);
+          runs.push(await once(name, day));
+        }
+        const r = median(runs);
+        const result: Result = { backend, size: n, scenario: name, seconds: r.seconds, records: r.counts.records, peakRssMB: Math.max(...runs.map((x) => x.peakRssMB)), timings: r.timings, counts: r.counts, floor: floor.seconds };
         results.push(result);
-        console.log(`${backend} ${label(n)} ${name}: ${r.seconds.toFixed(2)} s (${(r.seconds / floor.seconds).toFixed(2)}× floor), peak RSS ${Math.round(r.peakRssMB)} MB`);
+        const all = runs.length > 1 ? ` (median of ${runs.map((x) => x.seconds.toFixed(2)).join(", ")})` : "";
+        console.log(`${backend} ${label(n)} ${name}: ${r.seconds.toFixed(2)} s (${(r.seconds / floor.seconds).toFixed(2)}× floor)${all}, peak RSS ${Math.round(r.peakRssMB)} MB`);
       };
       await scenario("initial load", feeds.files(feeds.day1));
       if (url) {
@@ -138,10 +158,9 @@ for (const n of sizes) {
         writeFloors.push({ size: n, seconds: w.seconds, tables: w.tables, bytes: w.bytes });
         console.log(`write floor ${label(n)}: ${w.seconds.toFixed(2)} s`);
       }
-      await scenario("unchanged rerun", feeds.files(feeds.day1));
-      await scenario("day 2, 1 % churn", feeds.files(feeds.churn1));
-      await scenario("back to day 1 (untimed)", feeds.files(feeds.day1), false);
-      await scenario("day 2, 5 % churn", feeds.files(feeds.churn5));
+      await scenario("unchanged rerun", feeds.files(feeds.day1), REPEAT);
+      await scenario("day 2, 1 % churn", feeds.files(feeds.churn1), REPEAT, feeds.files(feeds.day1));
+      await scenario("day 2, 5 % churn", feeds.files(feeds.churn5), REPEAT, feeds.files(feeds.day1));
       rmSync(dataDir, { recursive: true, force: true });
     };
     if (backend === "postgres") await withDatabase(run);
@@ -200,8 +219,9 @@ const machine = `${(await Bun.file("/proc/cpuinfo").text()).match(/model name\s*
 const report = `# Performance
 
 Measured by \`make bench\` (\`bun bench/run.ts --sizes ${values.sizes}\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.
-Every figure comes from one run; expect ±20 % between runs on a shared machine, which is why results are given as
-**ratios to the floor** measured in the same run.
+Each figure is the median of ${REPEAT} run${REPEAT > 1 ? "s" : ""} (\`--repeat\`; the initial load and the write floor: one run each, on a new
+database); expect ±20 % between runs on a shared machine, which is why results are given as **ratios to the floor**
+measured in the same run. Before each day-2 run the store is put back to day 1 (untimed).
 
 **The floor** (bench/floor.ts) is the raw ingredients of a reconcile on this machine: read and JSON.parse the day-2
 file (5 % churn, one JSON file), hash each record, COPY (username, digest), classify with one full join, COPY the data
@@ -226,7 +246,7 @@ objects + ledger + per-user history + the run's log, with before-images for undo
 prepare = transform the changed users against their stored profiles; apply = the set-based writes (and the safety
 check); log = the run's events; tidy = CHECKPOINT + VACUUM (PGlite only).
 
-| database | users | scenario | seconds | records/s | vs floor | peak RSS (MB) | read | classify | prepare | apply | log | tidy |
+| database | users | scenario | seconds | records/s | vs floor | peak RSS (MB, highest of the runs) | read | classify | prepare | apply | log | tidy |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join("\n")}
 
