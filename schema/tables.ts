@@ -193,6 +193,10 @@ export const runs = pgTable(
     appliedAt: timestamp("applied_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     durationMs: integer("duration_ms"),
+    /** Attempts that failed for the database's sake (connection lost, read-only, disk full) and were retried (daemon/worker.ts). */
+    attempts: integer("attempts").notNull().default(0),
+    /** A queued retry is not taken before this time. */
+    retryAt: timestamp("retry_at", { withTimezone: true }),
   },
   (t) => [index("runs_status_idx").on(t.status), index("runs_created_idx").on(t.createdAt)],
 );

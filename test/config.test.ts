@@ -21,7 +21,7 @@ test("defaults, and environment variables override the file", () => {
   expect(config.sftp.port).toBe(2222);
   expect(config.dataDir).toBe(join(path, "..", "data"));
   expect(config.groups).toEqual([{ code: "staff", managed: true }]);
-  expect(config.sync).toEqual({ autoApply: true, onRecordError: "keep", blockAfterAbsentRuns: 1 });
+  expect(config.sync).toEqual({ autoApply: true, onRecordError: "keep", blockAfterAbsentRuns: 1, retryAfterSeconds: [10, 60, 300, 900, 3600] });
 });
 
 test("every problem is reported with where it is", () => {

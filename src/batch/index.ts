@@ -99,7 +99,7 @@ export async function recoverInterruptedRuns(store: Store): Promise<number[]> {
 }
 
 export { audit } from "./audit.ts";
-export { cancelRun, claimQueuedRun, queueApprovedRun, reapplyRun, ReapplyError, requestApply, runReport, type ClaimedRun, type RunReport, type StartResult, type StartStatus } from "./lifecycle.ts";
+export { cancelRun, claimQueuedRun, queueApprovedRun, queueRetry, reapplyRun, ReapplyError, requestApply, runReport, type ClaimedRun, type RunReport, type StartResult, type StartStatus } from "./lifecycle.ts";
 export { canMove, moveRun, OPEN_STATUSES, RUN_STATUSES, RunStateError, type RunState } from "./states.ts";
 export {
   checkFeedName,

@@ -3,6 +3,8 @@
 //   uploading ──all files in──► ready ──start-sync / auto-apply──► queued ──worker──► running ──► complete
 //       │                         │  └──preflight safety check──► held ──approved──► queued       failure
 //       └──────── cancelled ◄─────┴──────────────────────────────────┘                            held, dry-run
+//                                                         ▲                                             │
+//                                                         └──── retry: the database failed (worker) ────┘
 //
 // `running` is left only by the engine, which ends the run's one transaction with its outcome
 // (src/engine/run.ts), or by recoverInterruptedRuns when the process applying it died. A running
@@ -17,6 +19,8 @@ export type RunState = (typeof RUN_STATUSES)[number];
 const ALLOWED_FROM: Record<RunState, readonly RunState[]> = {
   uploading: [],
   ready: ["uploading"],
+  // (failure → queued is not here: only the worker's retry of a run the database failed makes that
+  // move, with its own conditional UPDATE, lifecycle.ts queueRetry — no request can)
   queued: ["ready", "held"],
   running: ["queued", "ready"],
   held: ["ready", "running"],

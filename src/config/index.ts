@@ -77,12 +77,18 @@ export interface FileConfig {
   groups?: GroupConfig[];
   profile?: { defaultType?: string; attributes?: ProfileAttributeConfig[]; qualifiers?: string[] };
   userTags?: string[];
-  sync?: { autoApply?: boolean; onRecordError?: "keep" | "block"; blockAfterAbsentRuns?: number };
+  sync?: { autoApply?: boolean; onRecordError?: "keep" | "block"; blockAfterAbsentRuns?: number; retryAfterSeconds?: number[] };
   safety?: SafetyConfig;
   notifications?: NotificationsConfig;
   retention?: RetentionConfig;
   log?: { level?: "debug" | "info" | "warn" | "error" };
 }
+
+/**
+ * When the daemon tries again a run the database failed (daemon/worker.ts): 10 s, 1 min, 5 min,
+ * 15 min, 1 h — a restart or a failover is over by the first, a full disk has an hour to be seen to.
+ */
+export const DEFAULT_RETRY_AFTER_SECONDS = [10, 60, 300, 900, 3600];
 
 export interface Config {
   /** The file this came from, or null when none was found (all defaults). */
@@ -98,7 +104,7 @@ export interface Config {
   groups: GroupConfig[];
   profile: { defaultType: string; attributes: ProfileAttributeConfig[]; qualifiers: string[] };
   userTags: string[];
-  sync: { autoApply: boolean; onRecordError: "keep" | "block"; blockAfterAbsentRuns: number };
+  sync: { autoApply: boolean; onRecordError: "keep" | "block"; blockAfterAbsentRuns: number; retryAfterSeconds: number[] };
   safety: SafetyConfig;
   notifications: NotificationsConfig;
   retention: RetentionConfig;
@@ -201,6 +207,7 @@ export function resolveConfig(file: FileConfig, source: string | null, env: Node
       autoApply: file.sync?.autoApply ?? true,
       onRecordError: file.sync?.onRecordError ?? "keep",
       blockAfterAbsentRuns: file.sync?.blockAfterAbsentRuns ?? 1,
+      retryAfterSeconds: file.sync?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
     },
     safety: file.safety ?? {},
     notifications: file.notifications ?? {},

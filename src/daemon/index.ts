@@ -57,6 +57,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log: log.child({ component: "worker" }),
       metrics,
       notify: { store, config, log: log.child({ component: "notify" }) },
+      retryDelaysMs: config.sync.retryAfterSeconds.map((seconds) => seconds * 1000),
     };
     worker = startWorker(workerOptions);
     const intakeOptions: IntakeOptions = {

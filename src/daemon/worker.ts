@@ -1,8 +1,9 @@
 // The background worker: applies queued runs one at a time. The queue is the runs table itself
 // (status 'queued'), so a run queued before a restart is applied after it, and several daemons on
 // one PostgreSQL database share the queue (claimQueuedRun hands each run to exactly one).
-import { claimQueuedRun } from "../batch/index.ts";
-import { describeDatabaseError } from "../store/index.ts";
+import { claimQueuedRun, queueRetry } from "../batch/index.ts";
+import { DEFAULT_RETRY_AFTER_SECONDS } from "../config/index.ts";
+import { describeDatabaseError, isTransientDatabaseError } from "../store/index.ts";
 import { executeRun, FailureNotRecorded, type EngineSettings, type SafetyVerdict } from "../engine/index.ts";
 import { markFailed } from "../engine/outcome.ts";
 import { planSafetyCheck, type SafetySettings } from "../engine/safety.ts";
@@ -34,7 +35,14 @@ export interface WorkerOptions {
   /** where run reports go (email, webhooks); absent: none */
   notify?: NotifyContext;
   pollMs?: number;
+  /**
+   * A run the database failed (connection lost, read-only, disk full) is tried again by itself
+   * after each of these delays in turn, then stays failed. [] never retries.
+   */
+  retryDelaysMs?: readonly number[];
 }
+
+const DEFAULT_RETRY_DELAYS_MS = DEFAULT_RETRY_AFTER_SECONDS.map((seconds) => seconds * 1000);
 
 export function startWorker(options: WorkerOptions): Worker {
   const { store, log } = options;
@@ -57,14 +65,26 @@ export function startWorker(options: WorkerOptions): Worker {
    * or away, mid-apply): without this they stayed 'running' until the next restart. Their apply
    * never committed; the failure is recorded as soon as the database takes writes again.
    */
-  const unrecorded = new Map<number, string>();
+  const unrecorded = new Map<number, { message: string; reason: string; retryable: boolean }>();
   const recordFailures = async () => {
-    for (const [runId, message] of unrecorded) {
-      const [row] = await store.db.query<{ status: string }>("SELECT status FROM runs WHERE id = $1", [runId]);
-      if (row?.status === "running") await markFailed(store, runId, message);
+    for (const [runId, { message, reason, retryable }] of unrecorded) {
+      const [row] = await store.db.query<{ status: string; attempts: number }>("SELECT status, attempts FROM runs WHERE id = $1", [runId]);
+      if (row?.status === "running") await markFailed(store, runId, message, null, { keepLog: Number(row.attempts) > 0 });
       unrecorded.delete(runId);
       log.error("run.finished", { runId, status: "failure", message });
+      if (retryable) await retryLater(runId, reason);
     }
+  };
+
+  /** A run the database failed goes back to the queue, to be tried again after a delay (lifecycle.ts queueRetry). */
+  const retryLater = async (runId: number, reason: string) => {
+    const at = await queueRetry(store.db, runId, reason, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS);
+    if (at) {
+      log.warn("run.retry-queued", { runId, at: at.toISOString(), reason });
+      // look at the queue when it is due, not at the next poll (queued retries survive a restart: the queue is the runs table)
+      setTimeout(() => wakeUp?.(), Math.max(0, at.getTime() - Date.now()) + 50).unref?.();
+    }
+    else log.error("run.gave-up", { runId, reason });
   };
 
   const applyNext = async (): Promise<boolean> => {
@@ -91,8 +111,10 @@ export function startWorker(options: WorkerOptions): Worker {
       // the run failed and even marking it failed did (see `unrecorded`): recorded at the next poll that can
       // the run's own reason (the apply's error), not the error of recording it
       const reason = error instanceof FailureNotRecorded ? error.reason : describeDatabaseError(error);
-      const message = `The run could not be finished, nor its failure recorded at once: ${reason}. Nothing of it was applied; apply it again (usersync reapply ${run.id}).`;
-      unrecorded.set(run.id, message);
+      const retryable = error instanceof FailureNotRecorded ? error.retryable : isTransientDatabaseError(error);
+      const retries = retryable && (options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS).length > 0;
+      const message = `The run could not be finished, nor its failure recorded at once: ${reason}. Nothing of it was applied${retries ? "" : `; apply it again (usersync reapply ${run.id})`}.`;
+      unrecorded.set(run.id, { message, reason, retryable });
       log.error("run.failure-unrecorded", { runId: run.id, error });
       return false;
     }
@@ -116,6 +138,7 @@ export function startWorker(options: WorkerOptions): Worker {
       },
       durationMs: outcome.durationMs,
     });
+    if (outcome.status === "failure" && outcome.retryable) await retryLater(run.id, outcome.message ?? "the database failed");
     return true;
   };
 

@@ -13,7 +13,7 @@ import { ControlFileError, formatProblem, loadControl, type Control, type Lookup
 import type { ProfileAttribute } from "../control/index.ts";
 import type { GroupDefinition } from "./profile.ts";
 import type { MappingContext } from "./record.ts";
-import { APPLY_LOCK, describeDatabaseError, type Sql, type Store } from "../store/index.ts";
+import { APPLY_LOCK, describeDatabaseError, isTransientDatabaseError, type Sql, type Store } from "../store/index.ts";
 import { applyPlan, holdRiskyPart, type HeldPart } from "./apply.ts";
 import { prepareChanges, type ChangeStats } from "./changes.ts";
 import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
@@ -109,6 +109,8 @@ export interface RunOutcome {
   safety: SafetyVerdict | null;
   durationMs: number;
   timings: ProgressState["timings"];
+  /** A failure the database caused (connection lost, read-only, disk full): the same run may succeed if tried again. */
+  retryable?: boolean;
 }
 
 export class RunError extends Error {}
@@ -118,6 +120,8 @@ export class FailureNotRecorded extends Error {
   constructor(
     readonly reason: string,
     override readonly cause: unknown,
+    /** the run's own failure was the database's (isTransientDatabaseError) */
+    readonly retryable = false,
   ) {
     super(`${reason} (and recording the failure failed: ${describeDatabaseError(cause)})`);
     this.name = "FailureNotRecorded";
@@ -153,7 +157,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
   const elapsed = () => Math.round(performance.now() - started);
   const { settings } = options;
   const { db } = store;
-  const [run] = await db.query<{ status: string; safety: SafetyVerdict | null }>("SELECT status, safety FROM runs WHERE id = $1", [runId]);
+  const [run] = await db.query<{ status: string; safety: SafetyVerdict | null; attempts: number }>("SELECT status, safety, attempts FROM runs WHERE id = $1", [runId]);
   if (!run) throw new RunError(`There is no run ${runId}`);
   const approval = options.approval ? { by: options.approval.by, at: new Date().toISOString(), held: run.safety ?? null } : null;
   const files = await db.query<RunFileRow>("SELECT name, digest, size, original_filename FROM run_files WHERE run_id = $1 ORDER BY name", [runId]);
@@ -183,9 +187,10 @@ export async function executeRun(store: Store, runId: number, options: RunOption
         // each big statement costs more than it saves. For this transaction only.
         await tx.exec("SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off");
       }
-      // An approved run keeps the log that explains why it was held; any other run starts afresh.
+      // An approved run keeps the log that explains why it was held, a retried one the failures
+      // before it; any other run starts afresh.
       let base = 0;
-      if (approval) base = await seqAfterLog(tx, runId);
+      if (approval || run.attempts > 0) base = await seqAfterLog(tx, runId);
       else await tx.query("DELETE FROM run_events WHERE run_id = $1", [runId]);
       await writeLine(tx, runId, { seq: base, level: "info", action: "run", message: `START: ${new Date().toISOString()}` });
       if (approval)
@@ -297,13 +302,14 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       await notifyRunHeld({ runId, hold: "run", verdict: held, counts: null });
       return { runId, status: "held", counts: null, errorCount: 1, message: heldMessage(held, "run"), safety: held, durationMs: elapsed(), timings: progress.state.timings };
     }
+    const retryable = isTransientDatabaseError(error);
     try {
-      await markFailed(store, runId, message, elapsed(), { keepLog: approval !== null });
+      await markFailed(store, runId, message, elapsed(), { keepLog: approval !== null || run.attempts > 0 });
     } catch (recording) {
       // the database went away (a restart): the caller records it later, with the run's own reason
-      throw new FailureNotRecorded(message, recording);
+      throw new FailureNotRecorded(message, recording, retryable);
     }
-    return { runId, status: "failure", counts: null, errorCount: 1, message, safety: null, durationMs: elapsed(), timings: progress.state.timings };
+    return { runId, status: "failure", counts: null, errorCount: 1, message, safety: null, durationMs: elapsed(), timings: progress.state.timings, retryable };
   }
 }
 

@@ -75,6 +75,10 @@ export async function* splitLines(chunks: AsyncIterable<string | Uint8Array> | I
   if (rest) yield [rest];
 }
 
+const CONNECTION_LOST = ["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE", "ECONNREFUSED", "57P01", "57P02", "57P03"];
+/** read-only transaction (25006), disk full (53100), out of memory (53200), too many connections (53300) */
+const SERVER_STATE = ["25006", "53100", "53200", "53300"];
+
 /**
  * An error from the database, in words an operator can act on: postgres.js says only
  * "write CONNECTION_CLOSED 127.0.0.1:5432" when the server restarted or ended the session.
@@ -82,9 +86,18 @@ export async function* splitLines(chunks: AsyncIterable<string | Uint8Array> | I
 export function describeDatabaseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
-  if (["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE", "ECONNREFUSED", "57P01", "57P02", "57P03"].includes(String(code)))
-    return `the connection to the database was lost: the server restarted or ended the session (${message})`;
+  if (CONNECTION_LOST.includes(String(code))) return `the connection to the database was lost: the server restarted or ended the session (${message})`;
   if (code === "25006") return `the database is read-only (${message})`;
   if (code === "53100") return `the database server's disk is full (${message})`;
   return message;
+}
+
+/**
+ * The database failed, not the work asked of it: the connection was lost, or the server cannot
+ * take writes for now (read-only, disk full, out of memory or connections). The same work may
+ * succeed later, so a run that failed so is worth trying again by itself (daemon/worker.ts).
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code);
+  return CONNECTION_LOST.includes(code) || SERVER_STATE.includes(code);
 }

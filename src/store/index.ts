@@ -8,7 +8,7 @@ import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
 import { embeddedPgliteTemplate } from "./template.ts";
 
-export { copyField, describeDatabaseError, type Database, type Row, type Sql } from "./db.ts";
+export { copyField, describeDatabaseError, isTransientDatabaseError, type Database, type Row, type Sql } from "./db.ts";
 export { FileStore, FileTooLargeError, NoSpaceError, type StoredFile } from "./files.ts";
 export { FolderInUseError } from "./lock.ts";
 export { APPLY_LOCK, MIGRATION_LOCK, UPLOAD_LOCK } from "./locks.ts";

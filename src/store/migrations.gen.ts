@@ -2,9 +2,11 @@
 import m0 from "../../drizzle/0000_init.sql" with { type: "text" };
 import m1 from "../../drizzle/0001_before_images_json.sql" with { type: "text" };
 import m2 from "../../drizzle/0002_hot_updates.sql" with { type: "text" };
+import m3 from "../../drizzle/0003_run_retries.sql" with { type: "text" };
 
 export const migrations: { tag: string; when: number; sql: string }[] = [
   { tag: "0000_init", when: 1795569015949, sql: m0 },
   { tag: "0001_before_images_json", when: 1795574939645, sql: m1 },
   { tag: "0002_hot_updates", when: 1795578221311, sql: m2 },
+  { tag: "0003_run_retries", when: 1796282602398, sql: m3 },
 ];

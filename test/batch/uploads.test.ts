@@ -7,6 +7,7 @@ import {
   feedNameOf,
   isIgnoredUpload,
   moveRun,
+  queueRetry,
   reapplyRun,
   receiveFile,
   requestApply,
@@ -206,5 +207,40 @@ describeEachBackend("sync runs", [{ code: "staff", managed: true }], (t) => {
     expect(report!.files.map((f) => f.digest)).toEqual((await runReport(store.db, ready.runId))!.files.map((f) => f.digest));
     expect((await runReport(store.db, "current"))!.id).toBe(open.runId);
     expect(reapplyRun(store, ready.runId, "ui:admin")).rejects.toThrow("is queued: wait for it to finish");
+  });
+
+  test("a run the database failed is queued again, not taken before its time, and given up after the last delay", async () => {
+    const { store } = t();
+    await upload(store, "_control", simpleControl());
+    const ready = await upload(store, "staff", json([person("a1")]));
+    await start(store);
+    await claimQueuedRun(store.db);
+    const fail = () => store.db.query("UPDATE runs SET status = 'failure' WHERE id = $1", [ready.runId]);
+    await fail();
+    // an hour's delay: queued, but not taken yet
+    const at = await queueRetry(store.db, ready.runId, "the database is read-only", [3_600_000, 0]);
+    expect(at!.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
+    const report = await runReport(store.db, ready.runId);
+    expect(report!.status).toBe("queued");
+    expect(report!.message).toMatch(/^Attempt 1 failed: the database is read-only\. It will be tried again at \d\d:\d\d:\d\d \(attempt 2 of 3\)\.$/);
+    expect(await claimQueuedRun(store.db)).toBeNull();
+    // only a failed run is queued again (this one is already queued)
+    expect(await queueRetry(store.db, ready.runId, "again", [0])).toBeNull();
+    // due: taken
+    await store.db.query("UPDATE runs SET retry_at = now() - interval '1 second' WHERE id = $1", [ready.runId]);
+    expect((await claimQueuedRun(store.db))!.id).toBe(ready.runId);
+    await fail();
+    expect(await queueRetry(store.db, ready.runId, "the database is read-only", [3_600_000, 0])).not.toBeNull();
+    await store.db.query("UPDATE runs SET retry_at = NULL WHERE id = $1", [ready.runId]);
+    await claimQueuedRun(store.db);
+    await fail();
+    // two retries made of two delays: it stays failed, and its log says so
+    expect(await queueRetry(store.db, ready.runId, "the disk is full", [3_600_000, 0])).toBeNull();
+    expect((await runReport(store.db, ready.runId))!.status).toBe("failure");
+    const lines = await store.db.query<{ level: string; message: string }>("SELECT level, message FROM run_events WHERE run_id = $1 ORDER BY seq", [ready.runId]);
+    expect(lines.map((l) => l.message.split(":")[0])).toEqual(["RETRY", "RETRY", "GAVE UP after 3 attempts"]);
+    expect(lines[2]!.message).toContain(`usersync reapply ${ready.runId}`);
+    // no retries configured: nothing is queued, nothing logged
+    expect(await queueRetry(store.db, ready.runId, "x", [])).toBeNull();
   });
 });

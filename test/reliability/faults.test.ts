@@ -1,7 +1,8 @@
 // Faults around a running daemon: its PostgreSQL connections terminated in the middle of an apply,
 // the database turned read-only in the middle of an apply, and the disk filling up while an upload
 // is received (small tmpfs file systems for the stored files and the SFTP homes). Each time the run fails cleanly with a reason
-// in the log, the upload is not lost, nothing partial is kept, and a retry applies it. A real restart of
+// in the log, the upload is not lost, nothing partial is kept, and the daemon tries the run again by itself
+// (sync.retryAfterSeconds) until it applies. A real restart of
 // the PostgreSQL server and its own disk filling up are in postgres-server.test.ts (a private server:
 // the shared one is never restarted or filled).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -9,11 +10,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import postgres from "postgres";
 import { nextDay, population, writeFeed } from "../../bench/feed.ts";
-import { reapplyRun } from "../../src/batch/index.ts";
-import { openStore } from "../../src/store/index.ts";
 import { api, createSite, sftpBatch, waitForRun, type RunningDaemon, type Site } from "../daemon/helpers.ts";
 import { BACKENDS } from "../helpers/store.ts";
-import { adminSql, dbName, recordFigures, storeDigest } from "./helpers.ts";
+import { adminSql, dbName, recordFigures, runLog, storeDigest, waitForAutomaticRetry } from "./helpers.ts";
 
 const USERS = 6000;
 const FILES = [
@@ -66,16 +65,17 @@ describe.skipIf(!BACKENDS.includes("postgres"))("faults during an apply [postgre
     return started.runId as number;
   }
 
-  /** The failed run, re-applied from its stored files (the worker's next poll takes it): complete. */
-  async function retry(runId: number) {
-    const store = await openStore({ dataDir: site.env.USERSYNC_DATA!, databaseUrl: site.env.DATABASE_URL!, filesDir: join(site.env.USERSYNC_DATA!, "files") });
-    const again = await reapplyRun(store, runId, "test");
-    await store.close();
-    return daemon.waitForLog((l) => l.event === "run.finished" && l.runId === again, 60_000);
-  }
-
   beforeAll(async () => {
-    site = await createSite("postgres", { config: { http: { maxUploadBytes: 64 * 1024 * 1024 }, safety: { firstRun: { enabled: false }, fileChange: { enabled: false } } } });
+    site = await createSite("postgres", {
+      config: {
+        http: { maxUploadBytes: 64 * 1024 * 1024 },
+        // retried after 2 s (the default waits 10 s, then minutes): time to see the failure, then the retry
+        sync: { retryAfterSeconds: [2, 2, 2, 2, 2] },
+        // day 2 changes half the users: the checks would hold its retry (as they would have held the
+        // run itself), and they are not what is tested here
+        safety: Object.fromEntries(["firstRun", "fileChange", "fieldChange", "blocks"].map((k) => [k, { enabled: false }])),
+      },
+    });
     database = dbName(site.env.DATABASE_URL!);
     await writeFeed(join(site.dir, "day1"), population(USERS));
     await writeFeed(join(site.dir, "day2"), nextDay(USERS, { removed: 0, added: 500, changed: USERS / 2 }));
@@ -86,7 +86,7 @@ describe.skipIf(!BACKENDS.includes("postgres"))("faults during an apply [postgre
     await site.cleanup();
   });
 
-  test("the daemon's connections terminated mid-apply: the run fails with the reason, nothing is applied, the re-applied run completes", async () => {
+  test("the daemon's connections terminated mid-apply: the run fails with the reason, nothing is applied, the daemon retries it and it completes", async () => {
     const runId = await startFeed(join(site.dir, "day1"));
     const terminated = await terminateDuringApply(database, 300);
     const finished = await daemon.waitForLog((l) => l.event === "run.finished" && l.runId === runId, 60_000);
@@ -94,13 +94,29 @@ describe.skipIf(!BACKENDS.includes("postgres"))("faults during an apply [postgre
     expect(String(finished.message)).toMatch(/terminat|connection/i);
     expect((await storeDigest(site.env.DATABASE_URL!)).users).toBe(0); // nothing half-applied
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200); // the daemon carries on
-    const done = await retry(runId);
-    expect(done.status).toBe("complete");
-    expect((done.counts as { create: number }).create).toBe(USERS);
-    figures.terminate = { sessionsTerminated: terminated, failedWith: finished.message, retried: "complete", usersCreatedByRetry: USERS };
+    const retry = await waitForAutomaticRetry(daemon, runId);
+    expect(String(retry.queued.reason)).toMatch(/connection to the database was lost/);
+    expect(retry.finished.status).toBe("complete");
+    expect((retry.finished.counts as { create: number }).create).toBe(USERS);
+    const log = await runLog(site.env.DATABASE_URL!, runId);
+    expect(log.attempts).toBe(1);
+    // the log keeps the failed attempt above the one that applied
+    const failedAt = log.lines.findIndex((l) => l.startsWith("EXCEPTION: Error during sync"));
+    const retryAt = log.lines.findIndex((l) => l.startsWith("RETRY:"));
+    expect(failedAt).toBeGreaterThanOrEqual(0);
+    expect(retryAt).toBeGreaterThan(failedAt);
+    expect(log.lines.slice(retryAt).some((l) => l.startsWith("END:"))).toBe(true);
+    figures.terminate = {
+      sessionsTerminated: terminated,
+      failedWith: finished.message,
+      retried: "by the daemon itself after 2 s, the same run: complete",
+      failureToCompleteMs: retry.waitedMs,
+      usersCreatedByRetry: USERS,
+      logOfTheRun: log.lines.filter((l) => /^(EXCEPTION|Nothing|RETRY|START|END)/.test(l)).map((l) => l.slice(0, 160)),
+    };
   }, 120_000);
 
-  test("the database turned read-only mid-apply: the run fails with the reason, and applies once it is writable again", async () => {
+  test("the database turned read-only mid-apply: the run fails with the reason, and the daemon applies it by itself once it is writable again", async () => {
     const runId = await startFeed(join(site.dir, "day2"));
     const before = await storeDigest(site.env.DATABASE_URL!);
     const terminated = await terminateDuringApply(database, 100, async (sql) => {
@@ -116,15 +132,15 @@ describe.skipIf(!BACKENDS.includes("postgres"))("faults during an apply [postgre
       await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${database} AND pid <> pg_backend_pid()`;
       await sql.end();
     }
-    // once writable, the run is marked failed with the reason, and re-applied it completes
-    const report = await waitForRun(daemon, site.apiKey, runId, 30_000);
-    expect(report.status).toBe("failure");
+    // once writable, the failure is recorded with the reason, and the daemon retries the run: it completes
+    const retry = await waitForAutomaticRetry(daemon, runId);
     // which error surfaces first depends on timing: the session ended, or the database read-only
-    expect(report.message).toMatch(/the database is read-only|the connection to the database was lost/);
-    const done = await retry(runId);
-    expect(done.status).toBe("complete");
-    expect((done.counts as { create: number }).create).toBe(500);
-    figures.readOnly = { sessionsTerminated: terminated, failedWith: report.message, retried: "complete" };
+    expect(String(retry.queued.reason)).toMatch(/the database is read-only|the connection to the database was lost/);
+    expect(retry.finished.status).toBe("complete");
+    expect((retry.finished.counts as { create: number }).create).toBe(500);
+    const report = await waitForRun(daemon, site.apiKey, runId, 30_000);
+    expect(report.status).toBe("complete");
+    figures.readOnly = { sessionsTerminated: terminated, failedWith: retry.queued.reason, retried: "by the daemon itself once writable, the same run: complete" };
   }, 120_000);
 
   afterAll(() => {

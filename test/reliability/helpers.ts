@@ -6,6 +6,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT } from "../helpers/cli.ts";
 import { PG_ADMIN_URL } from "../helpers/store.ts";
+import type { LogLine, RunningDaemon } from "../daemon/helpers.ts";
 
 /** The seed of every random choice in the suite: RELIABILITY_SEED=… replays a failing run. */
 export const SEED = Number(process.env.RELIABILITY_SEED ?? 20240610);
@@ -142,6 +143,33 @@ export async function storeDigest(url: string): Promise<{ digest: string; users:
     }
     const [active] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM users WHERE active`;
     return { digest: hasher.digest("hex"), users: counts.users!, active: active!.n, memberships: counts.memberships!, objects: counts.objects!, ledger: counts.ledger! };
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * A run the database failed, retried by the daemon by itself (daemon/worker.ts, sync.retryAfterSeconds):
+ * the log line that queued the retry, and the run's next end — the same run id, complete.
+ */
+export async function waitForAutomaticRetry(
+  daemon: RunningDaemon,
+  runId: number,
+  timeoutMs = 90_000,
+): Promise<{ queued: LogLine; finished: LogLine; waitedMs: number }> {
+  const since = Date.now();
+  const queued = await daemon.waitForLog((l) => l.event === "run.retry-queued" && l.runId === runId, timeoutMs);
+  const finished = await daemon.waitForLog((l) => l.event === "run.finished" && l.runId === runId && l.status !== "failure", timeoutMs);
+  return { queued, finished, waitedMs: Date.now() - since };
+}
+
+/** A run's log lines and its attempts, read from the database. */
+export async function runLog(databaseUrl: string, runId: number): Promise<{ attempts: number; lines: string[] }> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [run] = await sql<{ attempts: number }[]>`SELECT attempts FROM runs WHERE id = ${runId}`;
+    const lines = await sql<{ message: string }[]>`SELECT message FROM run_events WHERE run_id = ${runId} ORDER BY seq`;
+    return { attempts: run!.attempts, lines: lines.map((l) => l.message) };
   } finally {
     await sql.end();
   }

@@ -3,7 +3,8 @@
 // work uses it at the same time). The server restarted in the middle of an apply, and the disk under
 // the database filling up in the middle of an apply: each time the run fails with a reason an
 // operator can act on, nothing of it is kept, the uploaded files are kept, the daemon carries on and
-// reconnects by itself, and the run re-applied ends with the store a clean apply gives.
+// reconnects by itself, and tries the run again by itself (sync.retryAfterSeconds): it ends with the
+// store a clean apply gives.
 // The disk-full case while the run stages its records is what found a COPY the server refuses
 // hanging the run for ever (src/store/postgres.ts, serverRefusal). (faults.test.ts covers the
 // connections terminated, the database read-only and the daemon's own disk full.)
@@ -13,12 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { nextDay, population, writeFeed } from "../../bench/feed.ts";
-import { reapplyRun } from "../../src/batch/index.ts";
 import { APPLY_LOCK } from "../../src/store/locks.ts";
 import { openStore } from "../../src/store/index.ts";
 import { api, createSite, upload, waitForRun, type RunJson, type RunningDaemon, type Site } from "../daemon/helpers.ts";
 import { BACKENDS } from "../helpers/store.ts";
-import { recordFigures, SEED, storeDigest } from "./helpers.ts";
+import { recordFigures, runLog, SEED, storeDigest, waitForAutomaticRetry } from "./helpers.ts";
 
 const USERS = 4000;
 /** What the run under test changes: thousands of rows written in its one transaction. */
@@ -30,7 +30,9 @@ const STAGING_ROOM = 512 * 1024;
 const NO_SAFETY = Object.fromEntries(
   ["firstRun", "emptyFeed", "blocks", "fileChange", "schemaDrift", "fieldChange", "errors", "duplicates"].map((k) => [k, { enabled: false }]),
 );
-const CONFIG = { http: { maxUploadBytes: 64 * 1024 * 1024 }, safety: NO_SAFETY };
+// a retry 3 s after a failure (the default waits 10 s, then minutes): time to look at the store in between
+const RETRY_SECONDS = 3;
+const CONFIG = { http: { maxUploadBytes: 64 * 1024 * 1024 }, safety: NO_SAFETY, sync: { retryAfterSeconds: Array(8).fill(RETRY_SECONDS) } };
 
 /** The newest PostgreSQL on this machine (Debian puts each major version under /usr/lib/postgresql/N/bin). */
 function postgresBin(): string | null {
@@ -236,18 +238,6 @@ async function siteWithDay1(url: string, day1: Feed, sites: Site[]): Promise<{ s
   return { site, daemon };
 }
 
-/** The failed run, re-applied from its stored files as `usersync reapply` does; the worker takes it at its next poll. */
-async function reapply(site: Site, daemon: RunningDaemon, runId: number) {
-  const store = await openStore({ dataDir: site.env.USERSYNC_DATA!, databaseUrl: site.env.DATABASE_URL!, filesDir: join(site.env.USERSYNC_DATA!, "files") });
-  let again: number;
-  try {
-    again = await reapplyRun(store, runId, "test");
-  } finally {
-    await store.close();
-  }
-  return daemon.waitForLog((l) => l.event === "run.finished" && l.runId === again, 60_000);
-}
-
 /** The failed run's files, as the API lists them, and whether their bytes are still in the file store. */
 async function filesKept(site: Site, daemon: RunningDaemon, runId: number): Promise<{ names: string[]; bytesStored: boolean }> {
   const run = (await (await api(daemon, site.apiKey, `/run/${runId}`)).json()) as RunJson;
@@ -306,7 +296,7 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
     if (feeds) rmSync(feeds, { recursive: true, force: true });
   });
 
-  test("the server restarted mid-apply: the run fails saying the connection was lost, nothing is kept, the daemon reconnects, the re-applied run completes", async () => {
+  test("the server restarted mid-apply: the run fails saying the connection was lost, nothing is kept, the daemon reconnects and retries the run by itself: it completes", async () => {
     if (!server) {
       recordFigures("postgres-server", "PostgreSQL restarted mid-apply", { skipped: "no PostgreSQL server binaries under /usr/lib/postgresql" });
       return;
@@ -346,10 +336,12 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
     await server.start();
     const downMs = Date.now() - stoppedAt;
 
-    // the failure is recorded once the server is back, with the reason, and nothing of the run is kept
-    const report = await waitForRun(daemon, site.apiKey, runId, 30_000);
-    expect(report.status).toBe("failure");
-    expect(report.message).toMatch(/the connection to the database was lost: the server restarted or ended the session/);
+    // the failure is recorded once the server is back, with the reason, nothing of the run is kept,
+    // and the run is queued to be tried again
+    const queued = await daemon.waitForLog((l) => l.event === "run.retry-queued" && l.runId === runId, 30_000);
+    const report = (await (await api(daemon, site.apiKey, `/run/${runId}`)).json()) as RunJson;
+    expect(report.status).toBe("queued");
+    expect(report.message).toMatch(/^Attempt 1 failed: .*the connection to the database was lost: the server restarted or ended the session.* It will be tried again at/);
     // the reason is the apply's own error (its connection closed under it), not the error of
     // recording the failure while the server was down ("the database system is shutting down")
     expect(report.message).not.toContain("shutting down");
@@ -364,8 +356,9 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
     const kept = await filesKept(site, daemon, runId);
     expect(kept).toEqual({ names: ["_control", "others", "staff", "students"], bytesStored: true });
 
-    const done = await reapply(site, daemon, runId);
-    expect(done.status).toBe("complete");
+    const retry = await waitForAutomaticRetry(daemon, runId);
+    expect(retry.finished.status).toBe("complete");
+    expect((await runLog(url, runId)).attempts).toBe(1);
     const after = await storeDigest(url);
     expect(after.digest).toBe(reference.digest);
     expect(after.digest).not.toBe(before.digest);
@@ -378,10 +371,11 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
       firstReport: { event: firstReport.event, message: firstReport.message ?? (firstReport.error as { message?: string } | undefined)?.message },
       readyzWhileDown: { status: down.status, problem: downBody.problem },
       failedWith: report.message,
+      retryQueuedFor: queued.at,
       storeAfterFailure: "as before the run (same digest)",
       filesKept: kept.names,
       daemonReconnected: "yes: /readyz 200, the API answers, no restart of the daemon",
-      retried: "complete, the store equal to a clean apply's",
+      retried: `by the daemon itself ${RETRY_SECONDS} s after the failure was recorded, the same run: complete, the store equal to a clean apply's`,
       lost: "nothing",
     });
   }, 180_000);
@@ -466,17 +460,15 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
     expect((await storeDigest(url)).digest).toBe(before.digest);
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
 
-    // space again: the failure is recorded with the reason, and the re-applied run completes
+    // space again: the failure is recorded with the reason, the run is queued to be tried again, and it completes
     unlinkSync(ballast);
-    const report = await waitForRun(daemon, site.apiKey, runId, 30_000);
-    expect(report.status).toBe("failure");
-    expect(report.message).toMatch(/the database server's disk is full \(could not (extend|write).*No space left on device/);
-    expect((await storeDigest(url)).digest).toBe(before.digest);
+    const queued = await daemon.waitForLog((l) => l.event === "run.retry-queued" && l.runId === runId, 30_000);
+    expect(String(queued.reason)).toMatch(/the database server's disk is full \(could not (extend|write).*No space left on device/);
     const kept = await filesKept(site, daemon, runId);
     expect(kept).toEqual({ names: ["_control", "others", "staff", "students"], bytesStored: true });
     expect((await fetch(`${daemon.url}/readyz`)).status).toBe(200);
-    const done = await reapply(site, daemon, runId);
-    expect(done.status).toBe("complete");
+    const retry = await waitForAutomaticRetry(daemon, runId);
+    expect(retry.finished.status).toBe("complete");
     expect((await storeDigest(url)).digest).toBe(reference.digest);
     const usedKB = Math.round((statfsSync(small.at).blocks * statfsSync(small.at).bsize - free()) / 1024);
     // the tmpfs is shared by both cases: this database goes
@@ -493,20 +485,20 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL's own server restart
       ballastKB: Math.round(ballastBytes / 1024),
       firstReport: { event: firstReport.event, message: firstMessage },
       serverLogged: hit,
-      failedWith: report.message,
+      failedWith: queued.reason,
       storeAfterFailure: "as before the run (same digest)",
       filesKept: kept.names,
-      retriedAfterBallastRemoved: "complete, the store equal to a clean apply's",
+      retriedAfterBallastRemoved: `by the daemon itself, ${RETRY_SECONDS} s after the failure was recorded, the same run: complete, the store equal to a clean apply's`,
       tmpfsUsedAfterRetryKB: usedKB,
       lost: "nothing",
     });
   }
 
-  test("the database's disk full while the run stages its records: the run fails saying the disk is full, nothing is kept, and once there is space the re-applied run completes", async () => {
+  test("the database's disk full while the run stages its records: the run fails saying the disk is full, nothing is kept, and once there is space the daemon's retry completes", async () => {
     await diskFull("staging");
   }, 180_000);
 
-  test("the database's disk full while the apply writes the users: the run fails saying the disk is full, nothing is kept, and once there is space the re-applied run completes", async () => {
+  test("the database's disk full while the apply writes the users: the run fails saying the disk is full, nothing is kept, and once there is space the daemon's retry completes", async () => {
     await diskFull("apply");
   }, 180_000);
 });
