@@ -1,5 +1,6 @@
 // Hostile clients against the real daemon (SFTP and HTTP), beyond what test/daemon and test/web
-// already check: another account's home and symlink creation over SFTP, a password brute force
+// already check: another account's home and symlink creation over SFTP, weak and unknown key types
+// (refused when given, never let in), a password brute force
 // (throttled), keys of the wrong scope, an oversized body, open redirects and session fixation at
 // sign-in, and XSS end to end: a feed whose username is <script>alert(1)</script> and whose fields
 // are hostile is ingested, applied, and every page that shows it renders it as escaped text.
@@ -85,6 +86,56 @@ describe("hostile clients [pglite]", () => {
     expect(throttledAt).toBeLessThanOrEqual(6);
     figures.bruteForce = { attempts: 12, refused, throttledFromAttempt: throttledAt + 1, maxFailures: 5, rightPasswordRefusedWhileBlocked: true };
   }, 120_000);
+});
+
+describe("SFTP key types [pglite]", () => {
+  let site: Site;
+  let daemon: RunningDaemon;
+  const keys: Record<string, string> = {};
+
+  beforeAll(async () => {
+    site = await createSite("pglite");
+    for (const [name, args] of Object.entries({ dsa: ["-t", "dsa"], rsa1024: ["-t", "rsa", "-b", "1024"], rsa3072: ["-t", "rsa", "-b", "3072"], ecdsa: ["-t", "ecdsa"] })) {
+      keys[name] = join(site.dir, `key_${name}`);
+      expect(await Bun.spawn(["ssh-keygen", "-q", ...args, "-N", "", "-C", name, "-f", keys[name]!]).exited).toBe(0);
+    }
+    // usersync.json is not checked by `usersync sftp-user add`: an account there with every kind of key
+    const config = JSON.parse(readFileSync(join(site.dir, "usersync.json"), "utf8"));
+    const line = (name: string) => readFileSync(`${keys[name]}.pub`, "utf8").trim();
+    const unknownType = `ssh-foo ${Buffer.from("\0\0\0\x07ssh-foo\0\0\0\x04abcd").toString("base64")} unknown`;
+    config.sftp.accounts.push({ name: "legacy", publicKeys: [line("dsa"), line("rsa1024"), unknownType, line("rsa3072"), line("ecdsa")] });
+    writeFileSync(join(site.dir, "usersync.json"), JSON.stringify(config));
+    daemon = await site.start();
+  }, 60_000);
+  afterAll(async () => {
+    await site.cleanup();
+  });
+
+  test("SFTP: DSA, short RSA and unknown key types are refused when an account is given them, and never let in; ed25519, ECDSA and RSA 3072 are", async () => {
+    const refusedAtAdd: Record<string, string> = {};
+    for (const name of ["dsa", "rsa1024"]) {
+      const added = await cli(["sftp-user", "add", `uploader-${name}`, "--key", `${keys[name]}.pub`], { cwd: site.dir, env: { ...site.env, USERSYNC_DATA: join(site.dir, "other-data") } });
+      expect(added.code).not.toBe(0);
+      refusedAtAdd[name] = added.stderr.trim().split("\n")[0]!;
+    }
+    expect(refusedAtAdd.dsa).toContain("DSA key (ssh-dss) is too weak");
+    expect(refusedAtAdd.rsa1024).toContain("RSA key of 1024 bits is too weak");
+    // the daemon said at start which keys of usersync.json cannot be used
+    const warned = daemon.logs.filter((l) => l.event === "sftp.bad-account-key" && l.account === "legacy").map((l) => String(l.problem));
+    expect(warned.length).toBe(3);
+    const login = (name: string) =>
+      ssh2(daemon, { username: "legacy", privateKey: readFileSync(keys[name]!), tryKeyboard: false }).then(
+        (c) => (c.end(), "logged in"),
+        (error: Error) => `refused: ${error.message}`,
+      );
+    const logins: Record<string, string> = {};
+    for (const name of ["dsa", "rsa1024", "rsa3072", "ecdsa"]) logins[name] = await login(name);
+    expect(logins.dsa).toStartWith("refused");
+    expect(logins.rsa1024).toStartWith("refused");
+    expect(logins.rsa3072).toBe("logged in");
+    expect(logins.ecdsa).toBe("logged in");
+    figures.keyTypes = { refusedAtAdd, warnedAtStart: warned, logins };
+  }, 60_000);
 });
 
 describe("hostile HTTP clients and XSS end to end [pglite]", () => {

@@ -46,7 +46,42 @@ export async function listAccounts(db: Sql, configAccounts: SftpAccountConfig[])
   return [...configAccounts.map(fromConfig), ...fromDatabase].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Parse authorized_keys text: one key per line; blank lines and # comments skipped. Throws naming the bad line. */
+/** Key types an uploader may log in with: what OpenSSH itself still offers by default. */
+const ACCEPTED_KEY_TYPES = new Set(["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]);
+const MIN_RSA_BITS = 2048;
+
+/** Bits of an RSA key's modulus, from its public blob: string "ssh-rsa", mpint e, mpint n. */
+function rsaBits(blob: Buffer): number {
+  let at = 0;
+  const next = () => {
+    const length = blob.readUInt32BE(at);
+    const part = blob.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    return part;
+  };
+  next(); // "ssh-rsa"
+  next(); // e
+  const n = next();
+  let i = 0;
+  while (i < n.length && n[i] === 0) i++;
+  return i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
+}
+
+/**
+ * Why a key may not be used, or null: DSA (1024 bits, refused by OpenSSH since 7.0), RSA under
+ * 2048 bits (NIST's floor since 2013), any type OpenSSH does not offer by default.
+ */
+export function keyWeakness(key: ParsedKey): string | null {
+  if (key.type === "ssh-dss") return "a DSA key (ssh-dss) is too weak (1024 bits; OpenSSH refuses them): make an ed25519 key with ssh-keygen -t ed25519";
+  if (!ACCEPTED_KEY_TYPES.has(key.type)) return `keys of type ${key.type} are not accepted: use ed25519, ECDSA, or RSA of ${MIN_RSA_BITS} bits or more`;
+  if (key.type === "ssh-rsa") {
+    const bits = rsaBits(key.getPublicSSH());
+    if (bits < MIN_RSA_BITS) return `an RSA key of ${bits} bits is too weak: at least ${MIN_RSA_BITS} are needed (ssh-keygen -t ed25519 makes a better one)`;
+  }
+  return null;
+}
+
+/** Parse authorized_keys text: one key per line; blank lines and # comments skipped. Throws naming the bad or weak line. */
 export function parsePublicKeys(text: string, where = "the key file"): { line: string; key: ParsedKey }[] {
   const keys: { line: string; key: ParsedKey }[] = [];
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) throw new Error(`${where}: this is a PRIVATE key; give the public one (the .pub file)`);
@@ -57,6 +92,8 @@ export function parsePublicKeys(text: string, where = "the key file"): { line: s
     const key = parsed instanceof Error ? null : Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key) throw new Error(`${where}, line ${i + 1}: not an OpenSSH public key (${parsed instanceof Error ? parsed.message : "unreadable"})`);
     if (key.isPrivateKey()) throw new Error(`${where}, line ${i + 1}: this is a PRIVATE key; give the public one (the .pub file)`);
+    const weakness = keyWeakness(key);
+    if (weakness) throw new Error(`${where}, line ${i + 1}: ${weakness}`);
     keys.push({ line, key });
   });
   return keys;
