@@ -2,7 +2,8 @@
 // near-valid files, cut into chunks anywhere, never throws anything but ReaderError and never takes
 // long; control-file validation fed arbitrary JSON values and mutated real control files never
 // throws and always answers ok or problems. Then the hand-made extremes: nesting 100,000 deep,
-// a 64 MB line without a line break (memory bounded), invalid UTF-8 in each reader.
+// a 64 MB line without a line break (memory bounded), 200 records of 1 MB each (never all in one
+// batch), invalid UTF-8 in each reader.
 import { afterAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { feedControl } from "../../bench/feed.ts";
@@ -247,6 +248,50 @@ describe("hand-made extremes", () => {
     // the default bound on one record is 16 M characters: a few copies of that, never the 64 MB line
     expect(growthMB).toBeLessThan(400);
     figures["64 MB line without a line break"] = { lineMB: 64, readers: results, rssGrowthMB: growthMB, boundMB: 400 };
+  }, 120_000);
+
+  test("200 records of 1 MB each, in every reader: never more than 8 MB of them in one batch, memory bounded", async () => {
+    const RECORDS = 200;
+    const value = "y".repeat(1024 * 1024);
+    const encoder = new TextEncoder();
+    // each reader's file, made record by record as it is read: 200 MB never exists whole
+    const files: Record<string, { head: string; record: (i: number) => string; tail: string }> = {
+      json: { head: "[", record: (i) => `${i ? "," : ""}{"id":"u${i}","note":"${value}"}\n`, tail: "]" },
+      "xml-text-of-children": { head: "<people>", record: (i) => `<p><id>u${i}</id><note>${value}</note></p>\n`, tail: "</people>" },
+      "xml-attributes": { head: "<people>", record: (i) => `<p id="u${i}" note="${value}"/>\n`, tail: "</people>" },
+      "tsv-with-name-row": { head: "id\tnote\n", record: (i) => `u${i}\t${value}\n`, tail: "" },
+      csv: { head: "id,note\n", record: (i) => `u${i},${value}\n`, tail: "" },
+    };
+    const results: Record<string, unknown> = {};
+    Bun.gc(true);
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    for (const [reader, file] of Object.entries(files)) {
+      async function* source() {
+        yield encoder.encode(file.head);
+        for (let i = 0; i < RECORDS; i++) {
+          peak = Math.max(peak, process.memoryUsage().rss);
+          yield encoder.encode(file.record(i));
+        }
+        yield encoder.encode(file.tail);
+      }
+      let records = 0;
+      let batches = 0;
+      let largestBatchMB = 0;
+      for await (const batch of READERS[reader]!.read(source(), { read: reader })) {
+        records += batch.records.length;
+        batches++;
+        const chars = batch.records.reduce((n: number, r) => n + String((r as { note?: string }).note ?? "").length, 0);
+        largestBatchMB = Math.max(largestBatchMB, chars / 1048576);
+      }
+      expect(records).toBe(RECORDS);
+      // the batch ends at 8 MB of input, plus the record that crossed it
+      expect(largestBatchMB).toBeLessThanOrEqual(9);
+      results[reader] = { records, batches, largestBatchMB: Math.round(largestBatchMB * 10) / 10 };
+    }
+    const growthMB = Math.round((peak - baseline) / 1048576);
+    expect(growthMB).toBeLessThan(400);
+    figures["200 records of 1 MB each"] = { inputMB: RECORDS, readers: results, batchBoundMB: 8, rssGrowthMB: growthMB, boundMB: 400 };
   }, 120_000);
 
   test("invalid UTF-8 in each reader: a ReaderError that says so, never replacement characters in a record", async () => {

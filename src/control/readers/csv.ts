@@ -7,7 +7,7 @@ import { parse, type Parser } from "csv-parse";
 import type { FileSpec } from "../types.ts";
 import { decodeText } from "./decode.ts";
 import { checkCharset, rowToRecord } from "./tsv.ts";
-import { BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 interface ParsedRow {
   record: string[];
@@ -78,13 +78,16 @@ async function* readCsv(source: ByteSource, spec: FileSpec, limits: ReaderLimits
     }
   };
 
+  let chars = 0; // read since the last batch
   for await (const chunk of decodeText(source, spec.charset)) {
     parser.write(chunk);
     drain();
-    if (records.length >= BATCH_SIZE) {
+    chars += chunk.length;
+    if (records.length >= BATCH_SIZE || (records.length && chars >= BATCH_CHARS)) {
       yield { records, lines };
       records = [];
       lines = [];
+      chars = 0;
     }
   }
   parser.end();

@@ -7,7 +7,7 @@
 // times slower on a million-record feed; this scanner only tracks strings and nesting depth.
 import type { FileSpec } from "../types.ts";
 import { decodeText } from "./decode.ts";
-import { BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 const enum State {
   Start,
@@ -241,13 +241,16 @@ async function* readJson(source: ByteSource, spec: FileSpec, limits: ReaderLimit
   let texts: string[] = [];
   let lines: number[] = [];
   let done = 0;
+  let chars = 0; // read since the last batch
   for await (const chunk of decodeText(source, "utf-8")) {
     scanner.scan(chunk, texts, lines);
-    if (texts.length >= BATCH_SIZE) {
+    chars += chunk.length;
+    if (texts.length >= BATCH_SIZE || (texts.length && chars >= BATCH_CHARS)) {
       yield { records: parseRecords(texts, lines, done), lines, texts };
       done += texts.length;
       texts = [];
       lines = [];
+      chars = 0;
     }
   }
   scanner.end();

@@ -6,7 +6,7 @@
 import type { FileSpec } from "../types.ts";
 import { decodeText, isKnownCharset } from "./decode.ts";
 import { readLines } from "./lines.ts";
-import { BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 /** A row of values under the header's names: only non-empty values are set (Haplo's rule). */
 export function rowToRecord(headers: readonly string[], fields: readonly string[]): Record<string, string> {
@@ -24,8 +24,10 @@ async function* readTsv(source: ByteSource, spec: FileSpec, limits: ReaderLimits
   let headers: string[] | null = null;
   let records: unknown[] = [];
   let lines: number[] = [];
+  let chars = 0; // read since the last batch
   for await (const batch of readLines(decodeText(source, spec.charset), limits)) {
     for (let i = 0; i < batch.lines.length; i++) {
+      chars += batch.lines[i]!.length;
       const fields = batch.lines[i]!.split(separator);
       if (!headers) {
         headers = fields;
@@ -34,10 +36,11 @@ async function* readTsv(source: ByteSource, spec: FileSpec, limits: ReaderLimits
       records.push(rowToRecord(headers, fields));
       lines.push(batch.numbers[i]!);
     }
-    if (records.length >= BATCH_SIZE) {
+    if (records.length >= BATCH_SIZE || (records.length && chars >= BATCH_CHARS)) {
       yield { records, lines };
       records = [];
       lines = [];
+      chars = 0;
     }
   }
   if (!headers) throw new ReaderError("The file is empty: no header line naming the columns");

@@ -43,3 +43,10 @@ export class ReaderError extends Error {
 
 /** Records per batch: large enough to amortise the await, small enough to keep memory flat. */
 export const BATCH_SIZE = 2000;
+
+/**
+ * Characters of input per batch, at most (plus the chunk or the record that crossed it): a batch
+ * also ends here, or 2,000 records of a megabyte each — each under the record bound — would sit in
+ * memory at once, parsed.
+ */
+export const BATCH_CHARS = 8 * 1024 * 1024;

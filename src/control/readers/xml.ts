@@ -15,7 +15,7 @@
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
 import type { FileSpec } from "../types.ts";
 import { decodeText, isKnownCharset } from "./decode.ts";
-import { BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 /**
  * How deep elements may nest. A feed needs three or four levels; without a bound, saxes resolves
@@ -166,19 +166,22 @@ function makeReader(mode: Mode) {
     });
 
     let empty = true;
+    let chars = 0; // read since the last batch
     for await (const chunk of decodeText(sniffed.source, sniffed.charset)) {
       if (empty && chunk.trim() !== "") empty = false;
       sinceRecord += chunk.length;
+      chars += chunk.length;
       parser.write(chunk);
       if (sinceRecord > limits.maxRecordChars) {
         throw inRecord
           ? new ReaderError(`Record ${recordCount + 1} is larger than ${limits.maxRecordChars} characters`, rowLine, recordCount + 1)
           : new ReaderError(`More than ${limits.maxRecordChars} characters of XML without a complete record`, parser.line);
       }
-      if (records.length >= BATCH_SIZE) {
+      if (records.length >= BATCH_SIZE || (records.length && chars >= BATCH_CHARS)) {
         yield { records, lines };
         records = [];
         lines = [];
+        chars = 0;
       }
     }
     if (empty) throw new ReaderError("The file is empty: no XML document");
