@@ -88,6 +88,7 @@ const TITLES: Record<string, string> = {
   "postgres-server.test.ts": "4b. Faults — PostgreSQL restarted, its disk full (a private server)",
   "fuzz.test.ts": "5a. Hostile input — readers and control files (fast-check)",
   "hostile.test.ts": "5b. Hostile input — SFTP and HTTP",
+  "repetition.test.ts": "5c. Hostile input — zip-bomb-like repetition",
 };
 const files = [...new Set([...Object.keys(TITLES).filter((f) => cases.some((c) => c.file === f)), ...cases.map((c) => c.file)])];
 const passed = cases.filter((c) => c.result === "pass").length;
@@ -103,7 +104,9 @@ const lines: string[] = [
   `- **Result:** ${passed} passed, ${failed} failed, ${cases.length - passed - failed} skipped (bun test exit code ${rc})`,
   `- **When:** ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} CPUs, ${wallSeconds} s in all`,
   `- **Seed:** ${seed ?? "n/a"} (every random choice; \`RELIABILITY_SEED=…\` replays a run)`,
-  "- **Lost:** nothing — no test found an upload lost, a partial file ingested or a store between two states.",
+  failed === 0 && rc === 0
+    ? "- **Lost:** nothing — no test found an upload lost, a partial file ingested or a store between two states."
+    : `- **Lost:** not established — ${failed} test(s) failed (bun test exit code ${rc}); read them below.`,
   "",
 ];
 for (const f of files) {
