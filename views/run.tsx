@@ -132,7 +132,8 @@ export const RunPage: FC<RunPageProps> = ({ run, files, logLines, firstErrors, p
         <p>
           <strong>{outcomeSentence(run)}</strong>
         </p>
-        {run.status === "failure" && run.message ? <p>{run.message}</p> : null}
+        {/* a failure's reason; on a queued run, the failed attempt and when the daemon tries it again */}
+        {(run.status === "failure" || run.status === "queued") && run.message ? <p>{run.message}</p> : null}
         {run.status === "held" ? (
           <p>
             A safety check tripped, so nothing was written. The checks below say what they found; the plan says exactly what applying
