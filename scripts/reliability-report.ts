@@ -52,7 +52,7 @@ for (const m of xml.matchAll(/<testsuite\s[^>]*>|<testcase\s[^>]*?(\/>|>([\s\S]*
     if (name.endsWith(".ts")) file = name.replace(/^.*test\/reliability\//, "");
     continue;
   }
-  const body = m[3] ?? "";
+  const body = m[2] ?? ""; // the testcase's content: a <failure> or <skipped/>
   const failure = /<failure[^>]*message="([^"]*)"/.exec(body) ?? (/<failure/.test(body) ? ["", "failed"] : null);
   cases.push({
     file,
