@@ -96,14 +96,18 @@ describe("SFTP key types [pglite]", () => {
   beforeAll(async () => {
     site = await createSite("pglite");
     for (const [name, args] of Object.entries({ dsa: ["-t", "dsa"], rsa1024: ["-t", "rsa", "-b", "1024"], rsa3072: ["-t", "rsa", "-b", "3072"], ecdsa: ["-t", "ecdsa"] })) {
-      keys[name] = join(site.dir, `key_${name}`);
-      expect(await Bun.spawn(["ssh-keygen", "-q", ...args, "-N", "", "-C", name, "-f", keys[name]!]).exited).toBe(0);
+      const path = join(site.dir, `key_${name}`);
+      const made = await Bun.spawn(["ssh-keygen", "-q", ...args, "-N", "", "-C", name, "-f", path], { stderr: "pipe" }).exited;
+      // OpenSSH 10 no longer makes DSA keys at all: then there is no DSA key to refuse
+      if (made === 0) keys[name] = path;
+      else expect(name).toBe("dsa");
     }
     // usersync.json is not checked by `usersync sftp-user add`: an account there with every kind of key
     const config = JSON.parse(readFileSync(join(site.dir, "usersync.json"), "utf8"));
     const line = (name: string) => readFileSync(`${keys[name]}.pub`, "utf8").trim();
     const unknownType = `ssh-foo ${Buffer.from("\0\0\0\x07ssh-foo\0\0\0\x04abcd").toString("base64")} unknown`;
-    config.sftp.accounts.push({ name: "legacy", publicKeys: [line("dsa"), line("rsa1024"), unknownType, line("rsa3072"), line("ecdsa")] });
+    const weak = Object.keys(keys).filter((k) => k === "dsa" || k === "rsa1024");
+    config.sftp.accounts.push({ name: "legacy", publicKeys: [...weak.map(line), unknownType, line("rsa3072"), line("ecdsa")] });
     writeFileSync(join(site.dir, "usersync.json"), JSON.stringify(config));
     daemon = await site.start();
   }, 60_000);
@@ -113,24 +117,25 @@ describe("SFTP key types [pglite]", () => {
 
   test("SFTP: DSA, short RSA and unknown key types are refused when an account is given them, and never let in; ed25519, ECDSA and RSA 3072 are", async () => {
     const refusedAtAdd: Record<string, string> = {};
-    for (const name of ["dsa", "rsa1024"]) {
+    const weak = Object.keys(keys).filter((k) => k === "dsa" || k === "rsa1024");
+    for (const name of weak) {
       const added = await cli(["sftp-user", "add", `uploader-${name}`, "--key", `${keys[name]}.pub`], { cwd: site.dir, env: { ...site.env, USERSYNC_DATA: join(site.dir, "other-data") } });
       expect(added.code).not.toBe(0);
       refusedAtAdd[name] = added.stderr.trim().split("\n")[0]!;
     }
-    expect(refusedAtAdd.dsa).toContain("DSA key (ssh-dss) is too weak");
+    if (keys.dsa) expect(refusedAtAdd.dsa).toContain("DSA key (ssh-dss) is too weak");
     expect(refusedAtAdd.rsa1024).toContain("RSA key of 1024 bits is too weak");
     // the daemon said at start which keys of usersync.json cannot be used
     const warned = daemon.logs.filter((l) => l.event === "sftp.bad-account-key" && l.account === "legacy").map((l) => String(l.problem));
-    expect(warned.length).toBe(3);
+    expect(warned.length).toBe(weak.length + 1); // the weak keys and the unknown type
     const login = (name: string) =>
       ssh2(daemon, { username: "legacy", privateKey: readFileSync(keys[name]!), tryKeyboard: false }).then(
         (c) => (c.end(), "logged in"),
         (error: Error) => `refused: ${error.message}`,
       );
     const logins: Record<string, string> = {};
-    for (const name of ["dsa", "rsa1024", "rsa3072", "ecdsa"]) logins[name] = await login(name);
-    expect(logins.dsa).toStartWith("refused");
+    for (const name of Object.keys(keys)) logins[name] = await login(name);
+    if (keys.dsa) expect(logins.dsa).toStartWith("refused");
     expect(logins.rsa1024).toStartWith("refused");
     expect(logins.rsa3072).toBe("logged in");
     expect(logins.ecdsa).toBe("logged in");
