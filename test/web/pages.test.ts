@@ -275,5 +275,22 @@ for (const backend of BACKENDS) {
         expect(html).toMatch(/&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
       }
     });
+
+    test("a run the database failed, queued to be tried again, says which attempt failed, why, and when the next one starts", async () => {
+      const message = "Attempt 1 failed: the database is read-only (cannot execute UPDATE in a read-only transaction). It will be tried again at 10:00:00 (attempt 2 of 6).";
+      const [run] = await env.ts.store.db.query<{ id: number }>(
+        "INSERT INTO runs (status, kind, source, attempts, retry_at, message) VALUES ('queued', 'feed', 'http', 1, now() + interval '1 hour', $1) RETURNING id",
+        [message],
+      );
+      try {
+        const html = await page(`/runs/${run!.id}`);
+        // in the notice at the top of the page, not only in the run's details further down
+        const notice = textOf(/<div class="notice info"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1] ?? "");
+        expect(notice).toContain("Waiting in the queue to be applied.");
+        expect(notice).toContain(message);
+      } finally {
+        await env.ts.store.db.query("DELETE FROM runs WHERE id = $1", [run!.id]);
+      }
+    });
   });
 }
