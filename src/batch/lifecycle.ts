@@ -1,6 +1,7 @@
 // What happens to a run once its files are in: start-sync (Haplo's ok / disabled / unready /
 // unsafe), cancel, re-apply as a new run, and the queue the daemon's worker takes runs from.
 import { ApprovalError, refuseOlderOverNewer } from "../engine/approval.ts";
+import { seqAfterLog, writeLine } from "../engine/events.ts";
 import type { SafetyVerdict } from "../engine/index.ts";
 import type { Sql, Store } from "../store/index.ts";
 import { audit } from "./audit.ts";
@@ -145,38 +146,40 @@ export async function claimQueuedRun(db: Sql, runId: number | null = null): Prom
 
 /**
  * A run the database failed (connection lost, read-only, disk full: nothing of it was applied)
- * goes back to the queue by itself, to be tried again once `delayMs` have passed — unless it has
- * had `maxAttempts` tries already, or someone moved it on meanwhile (the UPDATE only matches a
- * failed run). Its log keeps each failure; the retry appends to it (engine/run.ts). Returns when
- * it will be tried again, or null when it stays failed.
+ * goes back to the queue by itself, to be tried again once the next of `delaysMs` has passed —
+ * unless it has had one try per delay already, or someone moved it on meanwhile (the UPDATE only
+ * matches a failed run). Its log keeps each failure; the retry appends to it (engine/run.ts).
+ * Returns when it will be tried again, or null when it stays failed.
  */
 export async function queueRetry(db: Sql, runId: number, reason: string, delaysMs: readonly number[]): Promise<Date | null> {
   const [run] = await db.query<{ attempts: number }>("SELECT attempts FROM runs WHERE id = $1 AND status = 'failure'", [runId]);
   if (!run) return null;
   const attempt = Number(run.attempts); // retries so far
   const delayMs = delaysMs[attempt];
-  const [{ seq }] = (await db.query<{ seq: string }>("SELECT coalesce(max(seq) + 1, 0) AS seq FROM run_events WHERE run_id = $1", [runId])) as [{ seq: string }];
   if (delayMs === undefined) {
     if (delaysMs.length)
-      await db.query("INSERT INTO run_events (run_id, seq, level, action, message) VALUES ($1, $2, 'error', 'run', $3)", [
-        runId,
-        Number(seq),
-        `GAVE UP after ${attempt + 1} attempts: the database failed each time (last: ${reason}). Apply it again once the database is well: usersync reapply ${runId}.`,
-      ]);
+      await writeLine(db, runId, {
+        seq: await seqAfterLog(db, runId),
+        level: "error",
+        action: "run",
+        message: `GAVE UP after ${attempt + 1} attempts: the database failed each time (last: ${reason}). Apply it again once the database is well: usersync reapply ${runId}.`,
+      });
     return null;
   }
   const [moved] = await db.query<{ retry_at: Date }>(
-    `UPDATE runs SET status = 'queued', attempts = attempts + 1, retry_at = now() + make_interval(secs => $2::float8 / 1000), finished_at = NULL,
-       message = $3 || ' It will be tried again at ' || to_char(now() + make_interval(secs => $2::float8 / 1000), 'HH24:MI:SS') || ' (attempt ' || ($4::int + 2) || ' of ' || $5::int || ').'
+    `UPDATE runs SET status = 'queued', attempts = attempts + 1, retry_at = t.at, finished_at = NULL,
+       message = $3 || ' It will be tried again at ' || to_char(t.at, 'HH24:MI:SS') || ' (attempt ' || ($4::int + 2) || ' of ' || $5::int || ').'
+     FROM (SELECT now() + make_interval(secs => $2::float8 / 1000) AS at) t
      WHERE id = $1 AND status = 'failure' RETURNING retry_at`,
     [runId, delayMs, `Attempt ${attempt + 1} failed: ${reason}.`, attempt, delaysMs.length + 1],
   );
   if (!moved) return null;
-  await db.query("INSERT INTO run_events (run_id, seq, level, action, message) VALUES ($1, $2, 'warn', 'run', $3)", [
-    runId,
-    Number(seq),
-    `RETRY: the database failed, not the feed: the run is tried again in ${Math.round(delayMs / 1000)} s (attempt ${attempt + 2} of ${delaysMs.length + 1}).`,
-  ]);
+  await writeLine(db, runId, {
+    seq: await seqAfterLog(db, runId),
+    level: "warn",
+    action: "run",
+    message: `RETRY: the database failed, not the feed: the run is tried again in ${Math.round(delayMs / 1000)} s (attempt ${attempt + 2} of ${delaysMs.length + 1}).`,
+  });
   return new Date(moved.retry_at);
 }
 
