@@ -7,7 +7,7 @@ import { parse, type Parser } from "csv-parse";
 import type { FileSpec } from "../types.ts";
 import { decodeText } from "./decode.ts";
 import { checkCharset, rowToRecord } from "./tsv.ts";
-import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { batchFull, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 interface ParsedRow {
   record: string[];
@@ -83,7 +83,7 @@ async function* readCsv(source: ByteSource, spec: FileSpec, limits: ReaderLimits
     parser.write(chunk);
     drain();
     chars += chunk.length;
-    if (records.length >= BATCH_SIZE || (records.length && chars >= BATCH_CHARS)) {
+    if (batchFull(records.length, chars)) {
       yield { records, lines };
       records = [];
       lines = [];

@@ -7,7 +7,7 @@
 // times slower on a million-record feed; this scanner only tracks strings and nesting depth.
 import type { FileSpec } from "../types.ts";
 import { decodeText } from "./decode.ts";
-import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { batchFull, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 const enum State {
   Start,
@@ -245,7 +245,7 @@ async function* readJson(source: ByteSource, spec: FileSpec, limits: ReaderLimit
   for await (const chunk of decodeText(source, "utf-8")) {
     scanner.scan(chunk, texts, lines);
     chars += chunk.length;
-    if (texts.length >= BATCH_SIZE || (texts.length && chars >= BATCH_CHARS)) {
+    if (batchFull(texts.length, chars)) {
       yield { records: parseRecords(texts, lines, done), lines, texts };
       done += texts.length;
       texts = [];

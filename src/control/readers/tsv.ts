@@ -6,7 +6,7 @@
 import type { FileSpec } from "../types.ts";
 import { decodeText, isKnownCharset } from "./decode.ts";
 import { readLines } from "./lines.ts";
-import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { batchFull, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 /** A row of values under the header's names: only non-empty values are set (Haplo's rule). */
 export function rowToRecord(headers: readonly string[], fields: readonly string[]): Record<string, string> {
@@ -36,7 +36,7 @@ async function* readTsv(source: ByteSource, spec: FileSpec, limits: ReaderLimits
       records.push(rowToRecord(headers, fields));
       lines.push(batch.numbers[i]!);
     }
-    if (records.length >= BATCH_SIZE || (records.length && chars >= BATCH_CHARS)) {
+    if (batchFull(records.length, chars)) {
       yield { records, lines };
       records = [];
       lines = [];

@@ -50,3 +50,8 @@ export const BATCH_SIZE = 2000;
  * memory at once, parsed.
  */
 export const BATCH_CHARS = 8 * 1024 * 1024;
+
+/** Whether a batch of `records` records read from `chars` characters of input is to be handed on now. */
+export function batchFull(records: number, chars: number): boolean {
+  return records >= BATCH_SIZE || (records > 0 && chars >= BATCH_CHARS);
+}

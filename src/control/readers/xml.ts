@@ -15,7 +15,7 @@
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from "saxes";
 import type { FileSpec } from "../types.ts";
 import { decodeText, isKnownCharset } from "./decode.ts";
-import { BATCH_CHARS, BATCH_SIZE, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
+import { batchFull, DEFAULT_LIMITS, ReaderError, type ByteSource, type Reader, type RecordBatch, type ReaderLimits } from "./types.ts";
 
 /**
  * How deep elements may nest. A feed needs three or four levels; without a bound, saxes resolves
@@ -177,7 +177,7 @@ function makeReader(mode: Mode) {
           ? new ReaderError(`Record ${recordCount + 1} is larger than ${limits.maxRecordChars} characters`, rowLine, recordCount + 1)
           : new ReaderError(`More than ${limits.maxRecordChars} characters of XML without a complete record`, parser.line);
       }
-      if (records.length >= BATCH_SIZE || (records.length && chars >= BATCH_CHARS)) {
+      if (batchFull(records.length, chars)) {
         yield { records, lines };
         records = [];
         lines = [];
