@@ -39,9 +39,29 @@ const sampler = process.env.BENCH_MEMORY
       if (mb > (peaks[phase] ?? 0)) peaks[phase] = mb;
     }, 20)
   : null;
-const onProgress = sampler ? (state: { phase: string }) => void (phase = state.phase) : undefined;
+// BENCH_CPU=1: per phase, wall time and this process's CPU time, on stderr (JavaScript-bound or waiting for the database?)
+const cpu: Record<string, { wall: number; cpu: number }> = {};
+let mark = { phase: "start", at: performance.now(), cpu: process.cpuUsage() };
+const cpuPhase = (next: string) => {
+  const used = process.cpuUsage(mark.cpu);
+  const entry = (cpu[mark.phase] ??= { wall: 0, cpu: 0 });
+  entry.wall += (performance.now() - mark.at) / 1000;
+  entry.cpu += (used.user + used.system) / 1e6;
+  mark = { phase: next, at: performance.now(), cpu: process.cpuUsage() };
+};
+const onProgress =
+  sampler || process.env.BENCH_CPU
+    ? (state: { phase: string }) => {
+        if (process.env.BENCH_CPU && state.phase !== mark.phase) cpuPhase(state.phase);
+        phase = state.phase;
+      }
+    : undefined;
 const outcome = await executeRun(store, runId, { settings, onProgress });
 const seconds = (performance.now() - started) / 1000;
+if (process.env.BENCH_CPU) {
+  cpuPhase("end");
+  console.error(`wall / CPU seconds by phase: ${Object.entries(cpu).map(([k, v]) => `${k} ${v.wall.toFixed(2)}/${v.cpu.toFixed(2)}`).join(", ")}`);
+}
 if (sampler) {
   clearInterval(sampler);
   console.error(`peak RSS by phase (MB): ${JSON.stringify(peaks)}`);

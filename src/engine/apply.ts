@@ -1,6 +1,7 @@
 // The apply: the plan and the prepared changes written to the store in a handful of set-based
 // statements, inside the run's one transaction. Before anything is changed, the before-images of
-// every user the run touches go to run_changes, so the run can be undone (usersync revert).
+// every user the run touches go to run_changes (saved during pass 2), so the run can be undone
+// (usersync revert).
 // Rows a partial hold keeps back (plan.held, changes.held: see holdRiskyPart) are left alone.
 // Raw SQL: each statement touches up to a million rows; one round trip each.
 import type { Sql } from "../store/index.ts";
@@ -8,9 +9,18 @@ import { CREATED_USERS } from "./changes.ts";
 
 
 /**
- * Before-images of users the run changes (not created ones: their "before" is not existing). Kept
- * as json, not jsonb: building jsonb cost twice as much (measured: 3.2 s against 1.8 s for 50,000
- * users), and an image is only ever read back by a revert, which converts it then.
+ * Before-images of users the run may change (not created ones: their "before" is not existing),
+ * from the plan. Kept as json, not jsonb: building jsonb cost twice as much (measured: 3.2 s
+ * against 1.8 s for 50,000 users), and an image is only ever read back by a revert, which converts
+ * it then.
+ *
+ * They are saved while pass 2 maps the changed records in JavaScript, a slice of the plan (by
+ * record number) per batch of pass 2 (changes.ts `alongside`): the database builds them while this
+ * process is busy mapping, instead of one after the other — at a million users with 5 % churn,
+ * 50,000 images took 3 s of the database. That is why they come from the plan and not from
+ * `changes`: what is decided later (a partial hold, a late reject, a hold of the whole run) is put
+ * right by discardUnappliedImages / relabelLateRejectImages, before anything is applied.
+ * $3 ≤ record number < $4 (no upper bound when null); users absent from the feed count as -1.
  */
 const SAVE_BEFORE_IMAGES = `
   INSERT INTO run_changes (run_id, user_id, username, action, before)
@@ -20,22 +30,50 @@ const SAVE_BEFORE_IMAGES = `
       'ledger', row_to_json(l.*),
       'memberships', coalesce((SELECT json_agg(m.*) FROM memberships m WHERE m.user_id = t.user_id), '[]'::json))
   FROM (
-    SELECT user_id, username, action FROM changes WHERE action IN ('update', 'unblock') AND NOT held
+    SELECT user_id, username, action, idx FROM plan WHERE action IN ('update', 'unblock', 'block', 'pending-leaver')
     UNION ALL
     -- known users mapped again without a change to apply (a column the control file does not read
     -- changed, a new control file with the same outcome, problems logged again): only their
     -- ledger moves on (see UPDATE_USERS), but a revert must put that back too
-    SELECT p.user_id, p.username, 'unchanged' FROM plan p JOIN stage s ON s.idx = p.idx JOIN sync_ledger l ON l.user_id = p.user_id
+    SELECT p.user_id, p.username, 'unchanged', p.idx FROM plan p JOIN stage s ON s.idx = p.idx JOIN sync_ledger l ON l.user_id = p.user_id
     WHERE p.action = 'unchanged' AND s.status = 'ok'
       AND (l.raw_digest <> s.raw_digest OR l.context IS DISTINCT FROM $2 OR l.warned <> (s.messages IS NOT NULL) OR l.error)
     UNION ALL
-    SELECT user_id, username, action FROM plan WHERE action IN ('block', 'pending-leaver') AND NOT held
-    UNION ALL
-    SELECT user_id, username, 'reject' FROM plan WHERE action = 'reject' AND user_id IS NOT NULL
+    SELECT user_id, username, 'reject', idx FROM plan WHERE action = 'reject' AND user_id IS NOT NULL
   ) t
   JOIN users u ON u.id = t.user_id
   JOIN sync_ledger l ON l.user_id = t.user_id
-  LEFT JOIN objects o ON o.id = u.profile_id`;
+  LEFT JOIN objects o ON o.id = u.profile_id
+  WHERE coalesce(t.idx, -1) >= $3::bigint AND ($4::bigint IS NULL OR coalesce(t.idx, -1) < $4::bigint)`;
+
+/** Where this execution's before-images start: rows of run_changes after this id are its own (an approved run may have some from before). */
+export async function beforeImagesStart(tx: Sql, runId: number): Promise<number> {
+  const [row] = await tx.query<{ id: string }>("SELECT coalesce(max(id), 0) AS id FROM run_changes WHERE run_id = $1", [runId]);
+  return Number(row!.id);
+}
+
+/**
+ * See SAVE_BEFORE_IMAGES: the images of the plan's users whose record number is in [from, to)
+ * (to null: no bound). `context` identifies the control file and definitions the records were mapped under.
+ */
+export async function saveBeforeImages(tx: Sql, runId: number, context: string, from = -1, to: number | null = null): Promise<void> {
+  await tx.query(SAVE_BEFORE_IMAGES, [runId, context, from, to]);
+}
+
+/** Records that failed against the stored profile (run.ts demoteLateRejects): their image is a reject's, not an update's. */
+export async function relabelLateRejectImages(tx: Sql, runId: number, from: number): Promise<void> {
+  await tx.query(
+    `UPDATE run_changes rc SET action = 'reject' FROM plan p
+     WHERE rc.run_id = $1 AND rc.id > $2 AND rc.user_id = p.user_id AND p.action = 'reject' AND rc.action IN ('update', 'unblock')`,
+    [runId, from],
+  );
+}
+
+/** Images of what is not applied after all: everything (`all`, the run is held), or what a partial hold keeps back. */
+export async function discardUnappliedImages(tx: Sql, runId: number, from: number, all: boolean): Promise<void> {
+  if (all) await tx.query("DELETE FROM run_changes WHERE run_id = $1 AND id > $2", [runId, from]);
+  else await tx.query("DELETE FROM run_changes rc USING plan p WHERE rc.run_id = $1 AND rc.id > $2 AND p.held AND rc.user_id = p.user_id", [runId, from]);
+}
 
 // Created users, from the stage (stage.ts built them, ids included; changes.ts CREATED_USERS):
 // the profile object, the account, its memberships, the ledger entry and the undo record.
@@ -158,9 +196,11 @@ export async function holdRiskyPart(tx: Sql): Promise<HeldPart> {
   return row!;
 }
 
-/** `context` identifies the control file and definitions the records were mapped under. */
+/**
+ * Write the plan and the prepared changes. The before-images were saved already (saveBeforeImages).
+ * `context` identifies the control file and definitions the records were mapped under.
+ */
 export async function applyPlan(tx: Sql, runId: number, context: string): Promise<void> {
-  await tx.query(SAVE_BEFORE_IMAGES, [runId, context]);
   for (const statement of [...CREATE_USERS, ...UPDATE_USERS, ...UPDATE_MEMBERSHIPS, ...BLOCK_USERS, RECORD_TIMELINE]) {
     const params = (statement.includes("$2") ? [runId, context] : statement.includes("$1") ? [runId] : []) as unknown[];
     if (params.length) await tx.query(statement, params);

@@ -10,7 +10,7 @@
 // Bounded batches, COPY in; the apply (apply.ts) then writes `changes` in a few statements.
 import type { Attributes, Control } from "../control/index.ts";
 import { copyField, type Sql } from "../store/index.ts";
-import { canonicalJson } from "./digest.ts";
+import { sameJson } from "./digest.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
 import type { StageStats } from "./stage.ts";
@@ -95,6 +95,14 @@ export interface ChangesContext extends MappingContext {
   control: Control;
   progress: Progress;
   staged: Pick<StageStats, "newUsers" | "newMemberships">;
+  /**
+   * Database work that does not depend on the mapping (the before-images), for the plan's records
+   * numbered in [from, to) (to null: all the rest; from -1 the first time). Called once per batch,
+   * with that batch's records and those before it, so that the database does it while this
+   * process maps the batch: the two run on different cores instead of one after the other.
+   * Everything it was asked for is done when prepareChanges returns.
+   */
+  alongside?: (from: number, to: number | null) => Promise<void>;
 }
 
 /** Text form of a PostgreSQL array literal, for COPY. */
@@ -105,10 +113,6 @@ export function pgTextArray(values: readonly string[]): string {
     out += (i ? "," : "") + '"' + (/["\\]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') : v) + '"';
   }
   return out + "}";
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
 }
 
 export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<ChangeStats> {
@@ -151,17 +155,43 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
   const [{ total }] = (await tx.query<{ total: number }>("SELECT count(*)::int AS total FROM pass_two")) as [{ total: number }];
   ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + stats.prepared });
   const keepMemory = memoryKeeper();
-  let last = -1;
-  for (;;) {
-    keepMemory();
-    const rows = await tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [last, BATCH]);
-    if (!rows.length) break;
-    for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
-    last = Number(rows[rows.length - 1]!.idx);
-    await tx.copyIn("changes", CHANGES_COLUMNS, prepareBatch(rows, ctx, stats));
-    stats.prepared += rows.length;
-    ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + created });
+  const fetch = (after: number) => {
+    const rows = tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [after, BATCH]);
+    rows.catch(() => {}); // read ahead: if the run fails first, nobody awaits it
+    return rows;
+  };
+  // The connection works through its queue in order: the next batch's read, then the work
+  // alongside, then this batch's COPY. This process maps the batch meanwhile.
+  const pending: Promise<void>[] = [];
+  const alongside = (from: number, to: number | null) => {
+    if (!ctx.alongside) return;
+    const work = ctx.alongside(from, to);
+    work.catch(() => {}); // awaited below, where its failure is thrown
+    pending.push(work);
+  };
+  let from = -1;
+  try {
+    let next = fetch(-1);
+    for (;;) {
+      keepMemory();
+      const rows = await next;
+      if (!rows.length) break;
+      const last = Number(rows[rows.length - 1]!.idx);
+      next = fetch(last);
+      alongside(from, last + 1);
+      from = last + 1;
+      for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
+      await tx.copyIn("changes", CHANGES_COLUMNS, prepareBatch(rows, ctx, stats));
+      stats.prepared += rows.length;
+      ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + created });
+    }
+    alongside(from, null);
+  } catch (error) {
+    // a failure alongside aborts the transaction, and so whatever failed here after it: it is the cause
+    for (const work of pending) await work;
+    throw error;
   }
+  for (const work of pending) await work;
   // only the columns the apply's statements filter and join on: sampling the wide ones (raw,
   // mapped, attributes) took longer than any statement it helps plan
   await tx.exec("ANALYZE changes (action, user_id, object_id, held, new_object, groups_changed)");

@@ -14,7 +14,7 @@ import type { ProfileAttribute } from "../control/index.ts";
 import type { GroupDefinition } from "./profile.ts";
 import type { MappingContext } from "./record.ts";
 import { APPLY_LOCK, describeDatabaseError, isTransientDatabaseError, type Sql, type Store } from "../store/index.ts";
-import { applyPlan, holdRiskyPart, type HeldPart } from "./apply.ts";
+import { applyPlan, beforeImagesStart, discardUnappliedImages, holdRiskyPart, relabelLateRejectImages, saveBeforeImages, type HeldPart } from "./apply.ts";
 import { prepareChanges, type ChangeStats } from "./changes.ts";
 import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
 import { contextDigest } from "./digest.ts";
@@ -215,8 +215,14 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       let plan = await buildPlan(tx, { blockAfterAbsentRuns: settings.blockAfterAbsentRuns, onRecordError: settings.onRecordError });
 
       progress.update({ phase: "prepare", done: 0 });
-      const changeStats = await prepareChanges(tx, { ...mapping, progress, staged: stats });
-      if (changeStats.lateRejects) plan = await demoteLateRejects(tx);
+      // the before-images are saved while pass 2 maps (apply.ts SAVE_BEFORE_IMAGES); a dry run applies nothing and needs none
+      const images = options.dryRun ? null : await beforeImagesStart(tx, runId);
+      const alongside = images === null ? undefined : (from: number, to: number | null) => saveBeforeImages(tx, runId, mapping.context, from, to);
+      const changeStats = await prepareChanges(tx, { ...mapping, progress, staged: stats, alongside });
+      if (changeStats.lateRejects) {
+        plan = await demoteLateRejects(tx);
+        if (images !== null) await relabelLateRejectImages(tx, runId, images);
+      }
       counts = countsOf(stats, plan, changeStats);
 
       progress.update({ phase: "check" });
@@ -232,10 +238,10 @@ export async function executeRun(store: Store, runId: number, options: RunOption
           if (!part.blocks && !part.pendingLeavers && !part.usersWithGroupRemovals) {
             verdict = { ...verdict!, held: false, hold: undefined };
             hold = null;
-          }
+          } else await discardUnappliedImages(tx, runId, images!, false);
         }
         await applyPlan(tx, runId, mapping.context);
-      }
+      } else if (images !== null) await discardUnappliedImages(tx, runId, images, true);
       progress.update({ phase: "events" });
       let seq = await writeRunEvents(tx, runId, stats.maxIdx, counts.unchanged, settings.blockAfterAbsentRuns, base, stats.withMessages > 0);
       for (const check of verdict?.checks ?? []) await writeLine(tx, runId, safetyLine(seq++, check, approval !== null));

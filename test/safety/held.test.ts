@@ -26,6 +26,9 @@ describeEachBackend("held runs", GROUPS, (t) => {
         [username],
       )
     ).map((r) => r.code);
+  /** the run's before-images (what a revert would put back), as "action username" */
+  const imagesOf = async (runId: number) =>
+    (await db().query<{ line: string }>("SELECT action || ' ' || username AS line FROM run_changes WHERE run_id = $1 ORDER BY 1", [runId])).map((r) => r.line);
   const runRow = async (id: number): Promise<any> => (await db().query<Record<string, any>>("SELECT * FROM runs WHERE id = $1", [id]))[0];
   const approve = (runId: number, more: { force?: boolean } = {}) =>
     approveRun(store(), runId, { by: "alice", settings: DEFAULT_SETTINGS, safety: only(BLOCKS), ...more });
@@ -119,6 +122,8 @@ describeEachBackend("held runs", GROUPS, (t) => {
     expect(partial.log).toContain("create newbie");
     expect(partial.log.some((l) => l.startsWith("Blocked "))).toBe(false);
     expect((await runRow(partial.runId)).applied_at).not.toBeNull();
+    // undo covers what was applied, and only that (the images are saved before the hold is decided)
+    expect(await imagesOf(partial.runId)).toEqual(["create newbie", "update changer"]);
 
     const approved = await approve(partial.runId);
     expect(approved.status).toBe("complete");
@@ -127,6 +132,7 @@ describeEachBackend("held runs", GROUPS, (t) => {
     expect(await user("u0007")).toMatchObject({ active: false, blocked_by: "sync" });
     expect(await groupsOf("mover")).toEqual(["ethics-panel", "students"]);
     expect(await user("changer")).toMatchObject({ name_last: "Renamed" });
+    expect(await imagesOf(partial.runId)).toEqual(["block u0007", "block u0008", "create newbie", "update changer", "update mover"]);
   });
 
   test("rejecting a partially held run keeps its safe part and says so", async () => {
@@ -158,6 +164,7 @@ describeEachBackend("held runs", GROUPS, (t) => {
     });
     expect(run.safety).toMatchObject({ held: true, hold: "run" });
     expect(await user("newbie")).toBeUndefined();
+    expect(await imagesOf(run.runId)).toEqual([]); // nothing applied, nothing to undo
   });
 
   test("the held-run hook is called for held runs, with the verdict, and not for others", async () => {
