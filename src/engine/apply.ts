@@ -19,7 +19,7 @@ import { CREATED_USERS } from "./changes.ts";
  * process is busy mapping, instead of one after the other — at a million users with 5 % churn,
  * 50,000 images took 3 s of the database. That is why they come from the plan and not from
  * `changes`: what is decided later (a partial hold, a late reject, a hold of the whole run) is put
- * right by discardUnappliedImages / relabelLateRejectImages, before anything is applied.
+ * right by discardUnappliedImages / relabelImages, before anything is applied.
  * $3 ≤ record number < $4 (no upper bound when null); users absent from the feed count as -1.
  */
 const SAVE_BEFORE_IMAGES = `
@@ -44,28 +44,66 @@ const SAVE_BEFORE_IMAGES = `
   JOIN users u ON u.id = t.user_id
   JOIN sync_ledger l ON l.user_id = t.user_id
   LEFT JOIN objects o ON o.id = u.profile_id
-  WHERE coalesce(t.idx, -1) >= $3::bigint AND ($4::bigint IS NULL OR coalesce(t.idx, -1) < $4::bigint)`;
+  WHERE coalesce(t.idx, -1) >= $3::bigint AND ($4::bigint IS NULL OR coalesce(t.idx, -1) < $4::bigint)
+    AND NOT EXISTS (SELECT 1 FROM early_imaged e WHERE e.user_id = t.user_id) -- saved already in pass 1 (SAVE_EARLY_IMAGES)`;
 
-/** Where this execution's before-images start: rows of run_changes after this id are its own (an approved run may have some from before). */
+/**
+ * The before-images of known users whose record changed, saved during pass 1 while it reads on
+ * (stage.ts `alongside`), for the staged records numbered in [$3, $4): every such user is
+ * one the plan will update, unblock, block, reject, or leave unchanged but move their ledger on —
+ * each needs an image. Labelled 'update' until the plan is known (relabelImages).
+ */
+const SAVE_EARLY_IMAGES = `
+  WITH saved AS (
+  INSERT INTO run_changes (run_id, user_id, username, action, before)
+  SELECT $1::int, l.user_id, l.username, 'update', json_build_object(
+      'user', row_to_json(u.*),
+      'profile', row_to_json(o.*),
+      'ledger', row_to_json(l.*),
+      'memberships', coalesce((SELECT json_agg(m.*) FROM memberships m WHERE m.user_id = l.user_id), '[]'::json))
+  FROM stage s
+  CROSS JOIN LATERAL (SELECT * FROM sync_ledger l WHERE l.username = s.username) l
+  JOIN users u ON u.id = l.user_id
+  LEFT JOIN objects o ON o.id = u.profile_id
+  WHERE s.idx >= $2::bigint AND s.idx < $3::bigint AND s.status IN ('ok', 'rejected') AND l.raw_digest IS DISTINCT FROM s.raw_digest
+  RETURNING user_id)
+  -- which users have theirs, for SAVE_BEFORE_IMAGES: a lookup in run_changes itself, whose
+  -- statistics know nothing of this run yet, was planned as a loop over all of them per user
+  INSERT INTO early_imaged SELECT user_id FROM saved`;
+
+/**
+ * Before any image is saved: where this execution's images start (rows of run_changes after this
+ * id are its own; an approved run may have some from before), and the table of users imaged in pass 1.
+ */
 export async function beforeImagesStart(tx: Sql, runId: number): Promise<number> {
+  await tx.exec("CREATE TEMP TABLE early_imaged (user_id bigint PRIMARY KEY) ON COMMIT DROP");
   const [row] = await tx.query<{ id: string }>("SELECT coalesce(max(id), 0) AS id FROM run_changes WHERE run_id = $1", [runId]);
   return Number(row!.id);
 }
 
 /**
  * See SAVE_BEFORE_IMAGES: the images of the plan's users whose record number is in [from, to)
- * (to null: no bound). `context` identifies the control file and definitions the records were mapped under.
+ * (to null: no bound), but for those saved in pass 1 (early_imaged).
+ * `context` identifies the control file and definitions the records were mapped under.
  */
 export async function saveBeforeImages(tx: Sql, runId: number, context: string, from = -1, to: number | null = null): Promise<void> {
   await tx.query(SAVE_BEFORE_IMAGES, [runId, context, from, to]);
 }
 
-/** Records that failed against the stored profile (run.ts demoteLateRejects): their image is a reject's, not an update's. */
-export async function relabelLateRejectImages(tx: Sql, runId: number, from: number): Promise<void> {
+/** See SAVE_EARLY_IMAGES: the images of known users whose changed record is staged, numbered in [from, to). */
+export async function saveEarlyImages(tx: Sql, runId: number, from: number, to: number): Promise<void> {
+  await tx.query(SAVE_EARLY_IMAGES, [runId, from, to]);
+}
+
+/**
+ * Images saved before the plan was final (pass 1's, and updates that failed against the stored
+ * profile: run.ts demoteLateRejects) take the plan's action: a reject, an unblock, an unchanged user.
+ */
+export async function relabelImages(tx: Sql, runId: number, start: number): Promise<void> {
   await tx.query(
-    `UPDATE run_changes rc SET action = 'reject' FROM plan p
-     WHERE rc.run_id = $1 AND rc.id > $2 AND rc.user_id = p.user_id AND p.action = 'reject' AND rc.action IN ('update', 'unblock')`,
-    [runId, from],
+    `UPDATE run_changes rc SET action = p.action FROM plan p
+     WHERE rc.run_id = $1 AND rc.id > $2 AND rc.user_id = p.user_id AND rc.action <> p.action`,
+    [runId, start],
   );
 }
 

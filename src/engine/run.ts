@@ -14,7 +14,7 @@ import type { ProfileAttribute } from "../control/index.ts";
 import type { GroupDefinition } from "./profile.ts";
 import type { MappingContext } from "./record.ts";
 import { APPLY_LOCK, describeDatabaseError, isTransientDatabaseError, type Sql, type Store } from "../store/index.ts";
-import { applyPlan, beforeImagesStart, discardUnappliedImages, holdRiskyPart, relabelLateRejectImages, saveBeforeImages, type HeldPart } from "./apply.ts";
+import { applyPlan, beforeImagesStart, discardUnappliedImages, holdRiskyPart, relabelImages, saveBeforeImages, saveEarlyImages, type HeldPart } from "./apply.ts";
 import { prepareChanges, type ChangeStats } from "./changes.ts";
 import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./events.ts";
 import { contextDigest } from "./digest.ts";
@@ -206,8 +206,18 @@ export async function executeRun(store: Store, runId: number, options: RunOption
 
       const mapping = mappingContext(control, definitions, settings.defaultType);
       const known = await loadKnownUsers(tx, mapping.context, control.instructions.needs.size > 0);
-      const stats = await stageRecords(tx, inputs, { ...mapping, known, progress, drawIds: await idDrawer(store, tx) });
+      // The before-images of the users the run may change (for undo) are saved while this process
+      // maps records (pass 1, then pass 2), after `images`; a dry run applies nothing and needs none.
+      const images = options.dryRun ? null : await beforeImagesStart(tx, runId);
+      const stats = await stageRecords(tx, inputs, {
+        ...mapping,
+        known,
+        progress,
+        drawIds: await idDrawer(store, tx),
+        alongside: images === null ? undefined : (from, to) => saveEarlyImages(tx, runId, from, to),
+      });
 
+      if (images !== null) await tx.exec("ANALYZE early_imaged");
       // a million users' map is garbage from here on: cleared, it no longer makes every full
       // collection of pass 2 walk it (nor keeps the process's memory up through the apply)
       known.clear();
@@ -215,14 +225,10 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       let plan = await buildPlan(tx, { blockAfterAbsentRuns: settings.blockAfterAbsentRuns, onRecordError: settings.onRecordError });
 
       progress.update({ phase: "prepare", done: 0 });
-      // the before-images are saved while pass 2 maps (apply.ts SAVE_BEFORE_IMAGES); a dry run applies nothing and needs none
-      const images = options.dryRun ? null : await beforeImagesStart(tx, runId);
       const alongside = images === null ? undefined : (from: number, to: number | null) => saveBeforeImages(tx, runId, mapping.context, from, to);
       const changeStats = await prepareChanges(tx, { ...mapping, progress, staged: stats, alongside });
-      if (changeStats.lateRejects) {
-        plan = await demoteLateRejects(tx);
-        if (images !== null) await relabelLateRejectImages(tx, runId, images);
-      }
+      if (changeStats.lateRejects) plan = await demoteLateRejects(tx);
+      if (images !== null) await relabelImages(tx, runId, images);
       counts = countsOf(stats, plan, changeStats);
 
       progress.update({ phase: "check" });

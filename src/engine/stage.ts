@@ -99,6 +99,70 @@ export interface StageContext extends MappingContext {
   known: Map<string, number>;
   progress: Progress;
   drawIds: DrawIds;
+  /**
+   * Database work for the known users whose changed record was staged, numbered in [from, to)
+   * (the before-images: apply.ts saveEarlyImages). Started after each segment of the stage is
+   * copied in, so that the database does it while this process reads on: pass 1 keeps one core
+   * busy and leaves the database's idle. Everything it was asked for is done when stageRecords returns.
+   */
+  alongside?: (from: number, to: number) => Promise<void>;
+}
+
+/** A segment of the stage is copied in once it holds this many known users' changed records… */
+const SEGMENT_KNOWN = 5000;
+/** …or this many characters of COPY text. */
+const SEGMENT_CHARS = 16 << 20;
+/** Text handed over but not yet copied in, at most: past it, reading waits for the database. */
+const AHEAD_CHARS = 64 << 20;
+
+/**
+ * Copies the stage in, a segment at a time, while pass 1 goes on reading: each segment's COPY,
+ * then the work for it, are queued one after another (as the run's one connection would anyway);
+ * only when too much text waits does reading wait for them.
+ */
+class StageWriter {
+  private chain: Promise<void> = Promise.resolve();
+  private texts: string[] = [];
+  private chars = 0;
+  private unsent = 0;
+
+  constructor(private readonly tx: Sql) {}
+
+  get size(): number {
+    return this.chars;
+  }
+
+  push(text: string): void {
+    this.texts.push(text);
+    this.chars += text.length;
+  }
+
+  /** End the segment: queue its COPY, then `after`. Waits only when too much is queued. */
+  async flush(after?: () => Promise<void>): Promise<void> {
+    const texts = this.texts;
+    const chars = this.chars;
+    this.texts = [];
+    this.chars = 0;
+    this.unsent += chars;
+    this.chain = this.chain.then(async () => {
+      if (texts.length) await this.tx.copyIn("stage", STAGE_COLUMNS, texts);
+      this.unsent -= chars;
+      if (after) await after();
+    });
+    this.chain.catch(() => {}); // awaited by done(), or by the next flush that waits
+    if (this.unsent > AHEAD_CHARS) await this.chain;
+  }
+
+  /** Everything queued is done (its failure is thrown here). */
+  async done(): Promise<void> {
+    await this.flush();
+    await this.chain;
+  }
+
+  /** The run is failing: let what is queued finish or fail before the transaction is rolled back. */
+  async settle(): Promise<void> {
+    await this.chain.catch(() => {});
+  }
 }
 
 // Digests are non-negative (digest.ts), so these cannot be mistaken for one.
@@ -161,6 +225,9 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
   // ids for new users, drawn ahead: the loop below is synchronous and takes at most one pair per record
   let ids: [string, string][] = [];
   let nextId = 0;
+  // known users whose changed record the current segment of the stage holds, and where the segment starts
+  let knownChanged = 0;
+  let segmentFrom = 0;
 
   /**
    * The synchronous per-record loop: a batch of records from `from` → COPY lines. Stops early, at
@@ -214,6 +281,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       if (!mapped.ok) {
         stats.rejected++;
         stats.errors += mapped.messages.filter((m) => m.startsWith("ERROR: ")).length;
+        if (last !== undefined && last >= 0) knownChanged++;
         out.push(`${n}\t${copyField(username)}\trejected\t\\N\t${rawDigest}\t\\N\t${where}\t${messages}\t${copyField(text)}${NO_PAYLOAD}`);
         continue;
       }
@@ -222,6 +290,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       const head = `${n}\t${copyField(username)}\tok\t${mapped.digest}\t${rawDigest}\t${copyField(mapped.details.email)}\t${where}\t${messages}\t${copyField(text)}`;
       if (last !== undefined) {
         out.push(head + NO_PAYLOAD); // a known user: pass 2 applies the record to their stored profile
+        if (last >= 0) knownChanged++; // known, and their record changed (not merely due for another look)
         continue;
       }
       const d = mapped.details;
@@ -249,7 +318,16 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     return { text: out.join("\n"), next: records.length };
   }
 
-  async function* lines(): AsyncGenerator<string> {
+  const writer = new StageWriter(tx);
+  /** End the stage's segment at record `to`, with the work alongside for its known users' changed records. */
+  const endSegment = async (to: number) => {
+    const from = segmentFrom;
+    const work = ctx.alongside && knownChanged > 0 ? () => ctx.alongside!(from, to) : undefined;
+    knownChanged = 0;
+    segmentFrom = to;
+    await writer.flush(work);
+  };
+  try {
     for (const file of files) {
       const reader = READERS[file.spec.read];
       if (!reader) throw new Error(`Unknown reader ${file.spec.read} for file ${file.name}`);
@@ -265,9 +343,10 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
               nextId = 0;
             }
             const { text, next } = stageBatch(batch, file, fileStats, from);
-            if (text) yield text;
+            if (text) writer.push(text);
             from = next;
           }
+          if (knownChanged >= SEGMENT_KNOWN || writer.size >= SEGMENT_CHARS) await endSegment(idx);
           progress.update({ phase: "read", file: file.name, done: idx });
           // Let the process's other work in between batches (the web UI, uploads): when the file
           // and the database keep up, this loop would otherwise run on promises alone, and requests
@@ -279,17 +358,20 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         throw error;
       }
     }
+    await endSegment(idx);
     // Whoever the sync knows from the last feed and did not meet in this one has left it.
     const absent: string[] = [];
     for (const [username, state] of known) {
       if (state === SEEN || state === NOT_IN_FEED) continue;
       absent.push(`\\N\t${copyField(username)}\tabsent\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N${NO_PAYLOAD}`);
-      if (absent.length === 10_000) yield absent.splice(0).join("\n");
+      if (absent.length === 10_000) writer.push(absent.splice(0).join("\n"));
     }
-    if (absent.length) yield absent.join("\n");
+    if (absent.length) writer.push(absent.join("\n"));
+    await writer.done();
+  } catch (error) {
+    await writer.settle();
+    throw error;
   }
-
-  await tx.copyIn("stage", STAGE_COLUMNS, lines());
   stats.records = idx;
   stats.maxIdx = idx - 1;
   return stats;

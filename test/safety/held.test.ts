@@ -135,6 +135,27 @@ describeEachBackend("held runs", GROUPS, (t) => {
     expect(await imagesOf(partial.runId)).toEqual(["block u0007", "block u0008", "create newbie", "update changer", "update mover"]);
   });
 
+  test("each user a run changes has one undo image, labelled with what the run did to them", async () => {
+    const ann = person("ANN"), bob = person("BOB"), cat = person("CAT"), dan = person("DAN"), eve = person("EVE");
+    await applyFeed(store(), CONTROL, { staff: json([ann, bob, cat, dan, eve]) });
+    await applyFeed(store(), CONTROL, { staff: json([ann, bob, cat, dan]) }); // eve leaves: blocked
+    const run = await applyFeed(store(), CONTROL, {
+      staff: json([
+        { ...ann, last: "Renamed" }, // update
+        bob, // unchanged: no image
+        { ...cat, shoeSize: 42 }, // a column the control file does not read: unchanged, but its ledger moves on
+        { ...eve, last: "Back" }, // returns with a changed record: unblock
+        person("FAY"), // create
+        { ...dan, email: "not an email" }, // a changed record with an error: reject, dan keeps his state
+      ]),
+    });
+    expect(run.counts).toMatchObject({ create: 1, update: 1, unblock: 1, reject: 1 });
+    expect(await imagesOf(run.runId)).toEqual(["create fay", "reject dan", "unblock eve", "unchanged cat", "update ann"]);
+    // a dry run saves none
+    const dry = await applyFeed(store(), CONTROL, { staff: json([ann]) }, { dryRun: true });
+    expect(await imagesOf(dry.runId)).toEqual([]);
+  });
+
   test("rejecting a partially held run keeps its safe part and says so", async () => {
     await applyFeed(store(), CONTROL, { staff: json(people(10)) });
     const partial = await applyFeed(store(), CONTROL, { staff: json([...people(5), person("NEWBIE")]) }, {
