@@ -1,12 +1,19 @@
 // The apply: the plan and the prepared changes written to the store in a handful of set-based
 // statements, inside the run's one transaction. Before anything is changed, the before-images of
-// every user the run touches go to run_changes (saved during pass 2), so the run can be undone
-// (usersync revert).
+// every user the run touches are in run_changes (saved during passes 1 and 2), so the run can be
+// undone (usersync revert).
 // Rows a partial hold keeps back (plan.held, changes.held: see holdRiskyPart) are left alone.
 // Raw SQL: each statement touches up to a million rows; one round trip each.
 import type { Sql } from "../store/index.ts";
 import { CREATED_USERS } from "./changes.ts";
 
+
+/** One user's before-image, from `u` (users), `o` (objects) and `l` (sync_ledger): what a revert puts back. */
+const IMAGE = `json_build_object(
+      'user', row_to_json(u.*),
+      'profile', row_to_json(o.*),
+      'ledger', row_to_json(l.*),
+      'memberships', coalesce((SELECT json_agg(m.*) FROM memberships m WHERE m.user_id = u.id), '[]'::json))`;
 
 /**
  * Before-images of users the run may change (not created ones: their "before" is not existing),
@@ -24,11 +31,7 @@ import { CREATED_USERS } from "./changes.ts";
  */
 const SAVE_BEFORE_IMAGES = `
   INSERT INTO run_changes (run_id, user_id, username, action, before)
-  SELECT $1::int, t.user_id, t.username, t.action, json_build_object(
-      'user', row_to_json(u.*),
-      'profile', row_to_json(o.*),
-      'ledger', row_to_json(l.*),
-      'memberships', coalesce((SELECT json_agg(m.*) FROM memberships m WHERE m.user_id = t.user_id), '[]'::json))
+  SELECT $1::int, t.user_id, t.username, t.action, ${IMAGE}
   FROM (
     SELECT user_id, username, action, idx FROM plan WHERE action IN ('update', 'unblock', 'block', 'pending-leaver')
     UNION ALL
@@ -56,11 +59,7 @@ const SAVE_BEFORE_IMAGES = `
 const SAVE_EARLY_IMAGES = `
   WITH saved AS (
   INSERT INTO run_changes (run_id, user_id, username, action, before)
-  SELECT $1::int, l.user_id, l.username, 'update', json_build_object(
-      'user', row_to_json(u.*),
-      'profile', row_to_json(o.*),
-      'ledger', row_to_json(l.*),
-      'memberships', coalesce((SELECT json_agg(m.*) FROM memberships m WHERE m.user_id = l.user_id), '[]'::json))
+  SELECT $1::int, l.user_id, l.username, 'update', ${IMAGE}
   FROM stage s
   CROSS JOIN LATERAL (SELECT * FROM sync_ledger l WHERE l.username = s.username) l
   JOIN users u ON u.id = l.user_id

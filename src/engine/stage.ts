@@ -368,7 +368,10 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     for (const [username, state] of known) {
       if (state === SEEN || state === NOT_IN_FEED) continue;
       absent.push(`\\N\t${copyField(username)}\tabsent\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N${NO_PAYLOAD}`);
-      if (absent.length === 10_000) writer.push(absent.splice(0).join("\n"));
+      if (absent.length === 10_000) {
+        writer.push(absent.splice(0).join("\n"));
+        if (writer.size >= SEGMENT_CHARS) await writer.flush(); // everyone may have left: bounded, like the records
+      }
     }
     if (absent.length) writer.push(absent.join("\n"));
     await writer.done();
