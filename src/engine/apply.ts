@@ -175,16 +175,19 @@ const BLOCK_USERS = [
   `UPDATE users u SET active = false, blocked_by = 'sync', blocked_at = now(), updated_at = now()
    FROM plan p WHERE p.action = 'block' AND NOT p.held AND u.id = p.user_id AND u.active`,
   // the profile becomes "past": the past type of the last managed group (configuration order) they are in
+  // (a LATERAL join, so the past type is looked up once per user: as a sub-select in the select
+  // list, the planner evaluated it three times — in the filter, the join and the SET)
   `UPDATE objects o SET types = ARRAY[b.past], version = o.version + 1, updated_at = now()
    FROM (
-     SELECT u.profile_id,
-       (SELECT coalesce(g.past_profile_type, g.profile_type) FROM memberships m JOIN groups g ON g.id = m.group_id
-        WHERE m.user_id = p.user_id AND g.managed AND coalesce(g.past_profile_type, g.profile_type) IS NOT NULL
-        ORDER BY g.position DESC, g.code DESC LIMIT 1) AS past
+     SELECT u.profile_id, last.past
      FROM plan p JOIN users u ON u.id = p.user_id
+     CROSS JOIN LATERAL (
+       SELECT coalesce(g.past_profile_type, g.profile_type) AS past FROM memberships m JOIN groups g ON g.id = m.group_id
+       WHERE m.user_id = p.user_id AND g.managed AND coalesce(g.past_profile_type, g.profile_type) IS NOT NULL
+       ORDER BY g.position DESC, g.code DESC LIMIT 1) last
      WHERE p.action = 'block' AND NOT p.held
    ) b
-   WHERE o.id = b.profile_id AND b.past IS NOT NULL AND o.types <> ARRAY[b.past]`,
+   WHERE o.id = b.profile_id AND o.types <> ARRAY[b.past]`,
   `UPDATE sync_ledger l SET in_feed = false, absent_runs = l.absent_runs + 1, last_run_id = $1, state_run_id = $1,
      state_reason = CASE WHEN p.reason = 'record' THEN 'blocked-rejected' ELSE 'blocked-absent' END, updated_at = now()
    FROM plan p WHERE p.action = 'block' AND NOT p.held AND l.user_id = p.user_id`,

@@ -71,6 +71,19 @@ describeEachBackend("reconcile", GROUPS, (t) => {
     expect((await ledger("e2")).in_feed).toBe(true);
   });
 
+  test("a leaver in several managed groups gets the past type of the last of them, in configuration order; one in none keeps their type", async () => {
+    await applyFeed(t().store, CONTROL, {
+      staff: json([person("E1"), person("B1", { groups: ["students", "staff"] }), person("N1", { groups: ["ethics-panel"] })]),
+    });
+    const typeBefore = (await profileOf("n1")).types;
+    const left = await applyFeed(t().store, CONTROL, { staff: json([person("E1")]) });
+    expect(left.counts).toMatchObject({ block: 2, unchanged: 1 });
+    // students is configured after staff, whatever the order in the record
+    expect((await profileOf("b1")).types).toEqual(["test:type:student-past"]);
+    expect(await user("n1")).toMatchObject({ active: false, blocked_by: "sync" });
+    expect((await profileOf("n1")).types).toEqual(typeBefore);
+  });
+
   test("updates a changed email and name on both the account and the profile, with field-level changes in the log", async () => {
     await applyFeed(t().store, CONTROL, { staff: json([person("E1")]) });
     const run = await applyFeed(t().store, CONTROL, { staff: json([person("E1", { last: "King", email: "ada@new.example.org" })]) });
