@@ -71,6 +71,18 @@ describeEachBackend("reconcile", GROUPS, (t) => {
     expect((await ledger("e2")).in_feed).toBe(true);
   });
 
+  test("usernames with backslashes, spaces, newlines and tabs inside are recognised on the next run, and when they leave", async () => {
+    const odd = ["a\\b", "c d", "e\nf", "g\th", "i\\nj", "k\\\\", "ü 1"];
+    const feed = (ids: string[]) => ({ staff: json(ids.map((id) => person(id, { email: `odd${odd.indexOf(id)}@example.org` }))) });
+    const first = await applyFeed(t().store, CONTROL, feed(odd));
+    expect(first.counts).toMatchObject({ create: odd.length, errors: 0 });
+    const again = await applyFeed(t().store, CONTROL, feed(odd));
+    expect(again.counts).toMatchObject({ create: 0, update: 0, unchanged: odd.length, block: 0 });
+    const left = await applyFeed(t().store, CONTROL, feed(odd.filter((id) => id !== "e\nf")));
+    expect(left.counts).toMatchObject({ create: 0, unchanged: odd.length - 1, block: 1 });
+    expect(await user("e\nf")).toMatchObject({ active: false, blocked_by: "sync" });
+  });
+
   test("a leaver in several managed groups gets the past type of the last of them, in configuration order; one in none keeps their type", async () => {
     await applyFeed(t().store, CONTROL, {
       staff: json([person("E1"), person("B1", { groups: ["students", "staff"] }), person("N1", { groups: ["ethics-panel"] })]),
