@@ -363,7 +363,7 @@ async function loadKnownUsers(tx: Sql, context: string, usesLookups: boolean): P
   const known = new Map<string, number>();
   const keepMemory = memoryKeeper();
   const [bounds] = await tx.query<{ low: number | null; high: number | null }>("SELECT min(user_id) AS low, max(user_id) AS high FROM sync_ledger");
-  if (bounds?.low === null || bounds?.low === undefined || bounds.high === null) return known;
+  if (bounds?.low == null || bounds.high == null) return known; // an empty ledger: both are null
   const low = Number(bounds.low);
   const high = Number(bounds.high);
   const settled = usesLookups ? "false" : `context = '${context.replace(/'/g, "")}' AND NOT error AND NOT warned`;
