@@ -58,6 +58,35 @@ const PASS_TWO_ROWS = `
   OR (p.action IN ('unchanged', 'reject', 'block') AND s.status IN ('ok', 'rejected') AND s.raw_digest IS DISTINCT FROM p.old_raw_digest)`;
 
 const BATCH = 5000;
+/** Batches mapped but not yet copied in, at most: the rest of the pipeline waits (memory stays bounded). */
+const COPIES_AHEAD = 2;
+
+/**
+ * Database work queued on the run's connection in order, each piece started when the one before
+ * it is done (postgres.js refuses a statement while a COPY is in progress, so nothing may be
+ * pipelined behind one). `done` waits for all of it and throws the first failure.
+ */
+class DatabaseQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+
+  add<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(() => {
+      if (this.failure) throw this.failure.error; // the transaction is aborted: nothing more is sent
+      return work();
+    });
+    result.catch((error: unknown) => {
+      this.failure ??= { error };
+    });
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  async done(): Promise<void> {
+    await this.tail;
+    if (this.failure) throw this.failure.error;
+  }
+}
 
 interface Row {
   idx: number;
@@ -155,23 +184,20 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
   const [{ total }] = (await tx.query<{ total: number }>("SELECT count(*)::int AS total FROM pass_two")) as [{ total: number }];
   ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + stats.prepared });
   const keepMemory = memoryKeeper();
-  const fetch = (after: number) => {
-    const rows = tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [after, BATCH]);
-    rows.catch(() => {}); // read ahead: if the run fails first, nobody awaits it
-    return rows;
-  };
-  // The connection works through its queue in order: the next batch's read, then the work
-  // alongside, then this batch's COPY. This process maps the batch meanwhile.
-  const pending: Promise<void>[] = [];
+  // The run's one connection does pass 2's database work in this order, queued one after another
+  // (a COPY in progress refuses any other statement): read batch n+1, the work alongside batch n,
+  // COPY batch n. This process maps batch n meanwhile, and does not wait for its COPY: it goes on
+  // to map batch n+1 as soon as that batch is read, so the database never waits for the mapping
+  // and the mapping never waits for a COPY (at most COPIES_AHEAD of them queued).
+  const queue = new DatabaseQueue();
+  const fetch = (after: number) => queue.add(() => tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [after, BATCH]));
   const alongside = (from: number, to: number | null) => {
-    if (!ctx.alongside) return;
-    const work = ctx.alongside(from, to);
-    work.catch(() => {}); // awaited below, where its failure is thrown
-    pending.push(work);
+    if (ctx.alongside) queue.add(() => ctx.alongside!(from, to));
   };
   let from = -1;
   try {
     let next = fetch(-1);
+    const copies: Promise<unknown>[] = [];
     for (;;) {
       keepMemory();
       const rows = await next;
@@ -181,17 +207,18 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
       alongside(from, last + 1);
       from = last + 1;
       for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
-      await tx.copyIn("changes", CHANGES_COLUMNS, prepareBatch(rows, ctx, stats));
+      const lines = prepareBatch(rows, ctx, stats);
+      copies.push(queue.add(() => tx.copyIn("changes", CHANGES_COLUMNS, lines)));
+      if (copies.length > COPIES_AHEAD) await copies.shift();
       stats.prepared += rows.length;
       ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + created });
     }
     alongside(from, null);
-  } catch (error) {
-    // a failure alongside aborts the transaction, and so whatever failed here after it: it is the cause
-    for (const work of pending) await work;
-    throw error;
+  } finally {
+    // everything queued is done, or the first failure is thrown (a failure alongside aborts the
+    // transaction, and so whatever failed after it: it is the cause)
+    await queue.done();
   }
-  for (const work of pending) await work;
   // only the columns the apply's statements filter and join on: sampling the wide ones (raw,
   // mapped, attributes) took longer than any statement it helps plan
   await tx.exec("ANALYZE changes (action, user_id, object_id, held, new_object, groups_changed)");

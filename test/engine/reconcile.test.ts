@@ -96,6 +96,29 @@ describeEachBackend("reconcile", GROUPS, (t) => {
     expect((await profileOf("n1")).types).toEqual(typeBefore);
   });
 
+  test("a day with more changed users than pass 2 maps at once: every update, block and before-image lands, each user's own", async () => {
+    // pass 2 maps 5,000 users a batch and copies them in while it maps the next (changes.ts):
+    // 12,000 changed users are three batches, more than it keeps in flight
+    const ids = Array.from({ length: 12_500 }, (_, i) => `P${String(i).padStart(5, "0")}`);
+    await applyFeed(t().store, CONTROL, { staff: json(ids.map((id) => person(id, { job: "Reader" }))) });
+    const changed = ids.slice(0, 12_000);
+    const run = await applyFeed(t().store, CONTROL, { staff: json(changed.map((id) => person(id, { job: `Job of ${id}` }))) });
+    expect(run.status).toBe("complete");
+    expect(run.counts).toMatchObject({ update: 12_000, block: 500, unchanged: 0, errors: 0 });
+    const jobs = await db().query<{ username: string; job: string }>(
+      `SELECT u.username, o.attributes -> 'std:attribute:job-title' -> 0 ->> 'v' AS job FROM users u JOIN objects o ON o.id = u.profile_id WHERE u.active`,
+    );
+    expect(jobs.length).toBe(12_000);
+    expect(jobs.filter((r) => r.job !== `Job of ${r.username.toUpperCase()}`)).toEqual([]);
+    const [images] = await db().query<{ updates: number; blocks: number }>(
+      `SELECT count(*) FILTER (WHERE action = 'update')::int AS updates, count(*) FILTER (WHERE action = 'block')::int AS blocks FROM run_changes WHERE run_id = $1`,
+      [run.runId],
+    );
+    expect(images).toEqual({ updates: 12_000, blocks: 500 });
+    const [logged] = await db().query<{ n: number }>("SELECT count(DISTINCT username)::int AS n FROM run_events WHERE run_id = $1 AND action = 'update'", [run.runId]);
+    expect(logged!.n).toBe(12_000);
+  }, 120_000);
+
   test("updates a changed email and name on both the account and the profile, with field-level changes in the log", async () => {
     await applyFeed(t().store, CONTROL, { staff: json([person("E1")]) });
     const run = await applyFeed(t().store, CONTROL, { staff: json([person("E1", { last: "King", email: "ada@new.example.org" })]) });
