@@ -187,6 +187,11 @@ export async function executeRun(store: Store, runId: number, options: RunOption
         // each big statement costs more than it saves. For this transaction only.
         await tx.exec("SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off");
       }
+      // The run ANALYZEs its own temporary tables (stage, plan, changes) so that the statements
+      // joining them to million-row tables are planned for their real size. A sample of 3,000 rows
+      // does for that; the default of 30,000 read nearly every page of tables this wide (ANALYZE
+      // changes: 360 ms after 40,000 changed users). No other table is ANALYZEd in the run.
+      await tx.exec("SET LOCAL default_statistics_target = 10");
       // An approved run keeps the log that explains why it was held, a retried one the failures
       // before it; any other run starts afresh.
       let base = 0;
