@@ -187,8 +187,8 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
   // The run's one connection does pass 2's database work in this order, queued one after another
   // (a COPY in progress refuses any other statement): read batch n+1, the work alongside batch n,
   // COPY batch n. This process maps batch n meanwhile, and does not wait for its COPY: it goes on
-  // to map batch n+1 as soon as that batch is read, so the database never waits for the mapping
-  // and the mapping never waits for a COPY (at most COPIES_AHEAD of them queued).
+  // to map batch n+1 as soon as that batch is read, so the database does not wait for the mapping,
+  // and the mapping waits for a COPY only when it is COPIES_AHEAD batches ahead of the database.
   const queue = new DatabaseQueue();
   const fetch = (after: number) => queue.add(() => tx.query<Row & { group_ids: number[] }>("SELECT * FROM pass_two WHERE idx > $1 ORDER BY idx LIMIT $2", [after, BATCH]));
   const alongside = (from: number, to: number | null) => {
