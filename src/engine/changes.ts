@@ -15,6 +15,7 @@ import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
 import type { StageStats } from "./stage.ts";
 import { memoryKeeper } from "./memory.ts";
+import { DatabaseQueue } from "./queue.ts";
 
 export const CHANGES_TABLE = `CREATE TEMP TABLE changes (
   idx bigint NOT NULL,
@@ -60,33 +61,6 @@ const PASS_TWO_ROWS = `
 const BATCH = 5000;
 /** Batches mapped but not yet copied in, at most: the rest of the pipeline waits (memory stays bounded). */
 const COPIES_AHEAD = 2;
-
-/**
- * Database work queued on the run's connection in order, each piece started when the one before
- * it is done (postgres.js refuses a statement while a COPY is in progress, so nothing may be
- * pipelined behind one). `done` waits for all of it and throws the first failure.
- */
-class DatabaseQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  private failure: { error: unknown } | null = null;
-
-  add<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => {
-      if (this.failure) throw this.failure.error; // the transaction is aborted: nothing more is sent
-      return work();
-    });
-    result.catch((error: unknown) => {
-      this.failure ??= { error };
-    });
-    this.tail = result.catch(() => {});
-    return result;
-  }
-
-  async done(): Promise<void> {
-    await this.tail;
-    if (this.failure) throw this.failure.error;
-  }
-}
 
 interface Row {
   idx: number;

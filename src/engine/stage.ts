@@ -17,6 +17,7 @@ import { pgTextArray } from "./changes.ts";
 import { digestOf } from "./digest.ts";
 import { normaliseUsername } from "./normalise.ts";
 import { memoryKeeper } from "./memory.ts";
+import { DatabaseQueue } from "./queue.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
 
@@ -125,7 +126,7 @@ const AHEAD_CHARS = 16 << 20;
  * only when too much text waits does reading wait for them.
  */
 class StageWriter {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue = new DatabaseQueue();
   private texts: string[] = [];
   private chars = 0;
   private unsent = 0;
@@ -148,24 +149,24 @@ class StageWriter {
     this.texts = [];
     this.chars = 0;
     this.unsent += chars;
-    this.chain = this.chain.then(async () => {
+    const segment = this.queue.add(async () => {
       if (texts.length) await this.tx.copyIn("stage", STAGE_COLUMNS, texts);
       this.unsent -= chars;
       if (after) await after();
     });
-    this.chain.catch(() => {}); // awaited by done(), or by the next flush that waits
-    if (this.unsent > AHEAD_CHARS) await this.chain;
+    // the last piece queued: once it is done, so is everything before it
+    if (this.unsent > AHEAD_CHARS) await segment;
   }
 
   /** Everything queued is done (its failure is thrown here). */
   async done(): Promise<void> {
     await this.flush();
-    await this.chain;
+    await this.queue.done();
   }
 
   /** The run is failing: let what is queued finish or fail before the transaction is rolled back. */
   async settle(): Promise<void> {
-    await this.chain.catch(() => {});
+    await this.queue.done().catch(() => {});
   }
 }
 
