@@ -9,7 +9,7 @@
 //   control file does not read, a rejected record) get a timeline-only row.
 // Bounded batches, COPY in; the apply (apply.ts) then writes `changes` in a few statements.
 import type { Attributes, Control } from "../control/index.ts";
-import { copyField, type Sql } from "../store/index.ts";
+import { CopyText, type Sql } from "../store/index.ts";
 import { sameJson } from "./digest.ts";
 import type { Progress } from "./progress.ts";
 import { mapRecord, userState, type MappingContext } from "./record.ts";
@@ -181,8 +181,8 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
       alongside(from, last + 1);
       from = last + 1;
       for (const row of rows) row.groups = codeOf(row.group_ids ?? []);
-      const lines = prepareBatch(rows, ctx, stats);
-      copies.push(queue.add(() => tx.copyIn("changes", CHANGES_COLUMNS, lines)));
+      const bytes = prepareBatch(rows, ctx, stats);
+      copies.push(queue.add(() => tx.copyInBytes("changes", CHANGES_COLUMNS, [bytes])));
       if (copies.length > COPIES_AHEAD) await copies.shift();
       stats.prepared += rows.length;
       ctx.progress.update({ phase: "prepare", done: stats.prepared, total: total + created });
@@ -199,25 +199,25 @@ export async function prepareChanges(tx: Sql, ctx: ChangesContext): Promise<Chan
   return stats;
 }
 
-/** The synchronous part: records → rows of `changes`. */
-function prepareBatch(rows: Row[], ctx: ChangesContext, stats: ChangeStats): string[] {
-  const out: string[] = [];
+/** The synchronous part: records → rows of `changes`, as COPY text. */
+function prepareBatch(rows: Row[], ctx: ChangesContext, stats: ChangeStats): Uint8Array {
+  const out = new CopyText();
   for (const row of rows) {
     const applying = row.action === "update" || row.action === "unblock";
     if (row.status === "rejected") {
-      out.push(timelineOnly(row, row.action, { errors: JSON.parse(row.messages ?? "[]") }));
+      timelineOnly(out, row, row.action, { errors: JSON.parse(row.messages ?? "[]") });
       continue;
     }
     const mapped = mapRecord(ctx, Number(row.idx), row.username, JSON.parse(row.raw), row.raw, row.attributes);
     if (!mapped.ok) {
       // passed pass 1 against a blank profile, fails against the stored one (an if-has-value)
       if (applying) stats.lateRejects++;
-      out.push(timelineOnly(row, applying ? "reject" : row.action, { errors: mapped.messages }));
+      timelineOnly(out, row, applying ? "reject" : row.action, { errors: mapped.messages });
       continue;
     }
     const state = userState(ctx, mapped, row.tags, row.groups ?? []);
     if (!applying) {
-      out.push(timelineOnly(row, row.action, mapped.mapped));
+      timelineOnly(out, row, row.action, mapped.mapped);
       continue;
     }
     const { details } = mapped;
@@ -245,46 +245,43 @@ function prepareBatch(rows: Row[], ctx: ChangesContext, stats: ChangeStats): str
     if (Object.keys(changes).length) detail.changes = changes;
     if (added.length) detail.groupsAdded = added;
     if (removed.length) detail.groupsRemoved = removed;
-    out.push(
-      [
-        row.idx,
-        row.action,
-        copyField(row.username),
-        copyField(row.user_id),
-        copyField(row.profile_id),
-        row.profile_id === null ? "t" : "f",
-        copyField(details.email),
-        copyField(details.nameFirst),
-        copyField(details.nameLast),
-        copyField(details.title),
-        copyField(JSON.stringify(tags)),
-        copyField(pgTextArray(profile.types)),
-        copyField(profile.title),
-        copyField(JSON.stringify(profile.attributes)),
-        copyField(pgTextArray(details.groups)),
-        userChanged ? "t" : "f",
-        profileChanged ? "t" : "f",
-        added.length > 0 || removed.length > 0 ? "t" : "f",
-        copyField(row.digest),
-        copyField(row.raw_digest),
-        row.history ? "t" : "f",
-        copyField(row.file),
-        copyField(row.recno),
-        copyField(row.raw),
-        copyField(mapped.mapped),
-        copyField(JSON.stringify(detail)),
-        mapped.messages.length ? "t" : "f",
-      ].join("\t"),
-    );
+    out.row([
+      row.idx,
+      row.action,
+      row.username,
+      row.user_id,
+      row.profile_id,
+      row.profile_id === null,
+      details.email,
+      details.nameFirst,
+      details.nameLast,
+      details.title,
+      JSON.stringify(tags),
+      pgTextArray(profile.types),
+      profile.title,
+      JSON.stringify(profile.attributes),
+      pgTextArray(details.groups),
+      userChanged,
+      profileChanged,
+      added.length > 0 || removed.length > 0,
+      row.digest,
+      row.raw_digest,
+      Boolean(row.history),
+      row.file,
+      row.recno,
+      row.raw,
+      mapped.mapped,
+      JSON.stringify(detail),
+      mapped.messages.length > 0,
+    ]);
   }
-  return out;
+  return out.take();
 }
 
 /** A row for the timeline only; `mapped` is the mapped output as JSON text, or what went wrong. */
-function timelineOnly(row: Row, action: string, mapped: string | { errors: string[] }): string {
-  const cells: (string | number)[] = [row.idx, action, copyField(row.username), copyField(row.user_id), "\\N", "f"];
-  for (let i = 0; i < 9; i++) cells.push("\\N"); // email … groups
-  cells.push("f", "f", "f", copyField(row.digest), copyField(row.raw_digest), row.history ? "t" : "f", copyField(row.file), copyField(row.recno));
-  cells.push(copyField(row.raw), copyField(typeof mapped === "string" ? mapped : JSON.stringify(mapped)), "\\N", row.messages ? "t" : "f");
-  return cells.join("\t");
+function timelineOnly(out: CopyText, row: Row, action: string, mapped: string | { errors: string[] }): void {
+  out.value(row.idx).value(action).value(row.username).value(row.user_id).value(null).value(false);
+  out.nulls(9); // email … groups
+  out.value(false).value(false).value(false).value(row.digest).value(row.raw_digest).value(Boolean(row.history)).value(row.file).value(row.recno);
+  out.value(row.raw).value(typeof mapped === "string" ? mapped : JSON.stringify(mapped)).value(null).value(Boolean(row.messages)).endRow();
 }

@@ -12,7 +12,7 @@
 // Per-record work is a plain synchronous loop over a batch (issue 9: an `await` in the hot loop
 // halves its speed), and nothing queries the database per record.
 import { READERS, ReaderError, type Control, type FileSpec, type RecordBatch } from "../control/index.ts";
-import { copyField, type Sql } from "../store/index.ts";
+import { CopyText, type Sql } from "../store/index.ts";
 import { pgTextArray } from "./changes.ts";
 import { digestOf } from "./digest.ts";
 import { normaliseUsername } from "./normalise.ts";
@@ -111,51 +111,45 @@ export interface StageContext extends MappingContext {
 
 /** A segment of the stage is copied in once it holds this many known users' changed records… */
 const SEGMENT_KNOWN = 5000;
-/** …or this many characters of COPY text. */
-const SEGMENT_CHARS = 4 << 20;
+/** …or this many bytes of COPY text. */
+const SEGMENT_BYTES = 4 << 20;
 /**
  * Text handed over but not yet copied in, at most: past it, reading waits for the database. (A
  * first load is all new users, 1.3 GB of COPY text at a million: with 64 MB ahead its peak memory
  * rose by 100 MB, for no time saved — the database is what it waits for.)
  */
-const AHEAD_CHARS = 16 << 20;
+const AHEAD_BYTES = 16 << 20;
 
 /**
  * Copies the stage in, a segment at a time, while pass 1 goes on reading: each segment's COPY,
  * then the work for it, are queued one after another (as the run's one connection would anyway);
- * only when too much text waits does reading wait for them.
+ * only when too much text waits does reading wait for them. Rows are written into `rows`
+ * (CopyText: straight into bytes) and handed over a segment at a time.
  */
 class StageWriter {
   private readonly queue = new DatabaseQueue();
-  private texts: string[] = [];
-  private chars = 0;
+  /** the segment being written; a little over a segment's size, so that it seldom has to grow */
+  readonly rows = new CopyText(SEGMENT_BYTES + (SEGMENT_BYTES >> 2));
   private unsent = 0;
 
   constructor(private readonly tx: Sql) {}
 
   get size(): number {
-    return this.chars;
-  }
-
-  push(text: string): void {
-    this.texts.push(text);
-    this.chars += text.length;
+    return this.rows.size;
   }
 
   /** End the segment: queue its COPY, then `after`. Waits only when too much is queued. */
   async flush(after?: () => Promise<void>): Promise<void> {
-    const texts = this.texts;
-    const chars = this.chars;
-    this.texts = [];
-    this.chars = 0;
-    this.unsent += chars;
+    const bytes = this.rows.size ? this.rows.take() : null;
+    const size = bytes?.length ?? 0;
+    this.unsent += size;
     const segment = this.queue.add(async () => {
-      if (texts.length) await this.tx.copyIn("stage", STAGE_COLUMNS, texts);
-      this.unsent -= chars;
+      if (bytes) await this.tx.copyInBytes("stage", STAGE_COLUMNS, [bytes]);
+      this.unsent -= size;
       if (after) await after();
     });
     // the last piece queued: once it is done, so is everything before it
-    if (this.unsent > AHEAD_CHARS) await segment;
+    if (this.unsent > AHEAD_BYTES) await segment;
   }
 
   /** Everything queued is done (its failure is thrown here). */
@@ -200,9 +194,9 @@ function truncate(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-const NO_PAYLOAD = "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N";
+/** The stage's columns after `raw`: what a new user becomes (null for every other row). */
+const PAYLOAD_COLUMNS = STAGE_COLUMNS.length - STAGE_COLUMNS.indexOf("raw") - 1;
 
-/** Stage every record of every file. Files are read one after another, in the control file's order. */
 export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageContext): Promise<StageStats> {
   const stats: StageStats = {
     records: 0,
@@ -234,20 +228,24 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
   let knownChanged = 0;
   let segmentFrom = 0;
 
+  const writer = new StageWriter(tx);
+  const rows = writer.rows;
+
   /**
-   * The synchronous per-record loop: a batch of records from `from` → COPY lines. Stops early, at
-   * `next`, when the drawn ids run out (before the record that might need them).
+   * The synchronous per-record loop: a batch of records from `from` → stage rows. Stops early, at
+   * the record it returns, when the drawn ids run out (before the record that might need them).
    */
-  function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats, from: number): { text: string; next: number } {
-    const out: string[] = [];
+  function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats, from: number): number {
     const { records, texts, lines } = batch;
-    const fileName = copyField(file.name);
+    /** A row's columns up to `raw`, in STAGE_COLUMNS order. */
+    const head = (n: number, username: string | null, status: string, digest: number | null, rawDigest: number | null, email: string | null, recno: number, messages: string | null, raw: string | null, line: number | undefined) =>
+      rows.value(n).value(username).value(status).value(digest).value(rawDigest).value(email).value(file.name).value(line).value(recno).value(messages).value(raw);
     for (let i = from; i < records.length; i++) {
-      if (nextId === ids.length) return { text: out.join("\n"), next: i };
+      if (nextId === ids.length) return i;
       const record = records[i];
       const n = idx++;
       const recno = ++fileStats.records;
-      const where = `${fileName}\t${lines[i] ?? "\\N"}\t${recno}`;
+      const line = lines[i];
       if (record !== null && typeof record === "object")
         for (const s of sources) if ((record as Record<string, unknown>)[s] !== undefined) fileStats.fieldPresence[s]!++;
       const usernameRaw = extract(record);
@@ -257,8 +255,8 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         stats.errors++;
         stats.withMessages++;
         const text = texts?.[i] ?? JSON.stringify(record) ?? "null";
-        const message = copyField(JSON.stringify([`ERROR: No username in record ${n}: ${truncate(text)}`]));
-        out.push(`${n}\t\\N\tno-username\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
+        const message = JSON.stringify([`ERROR: No username in record ${n}: ${truncate(text)}`]);
+        head(n, null, "no-username", null, null, null, recno, message, null, line).nulls(PAYLOAD_COLUMNS).endRow();
         continue;
       }
       const last = known.get(username);
@@ -266,8 +264,8 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         stats.duplicates++;
         stats.errors++;
         stats.withMessages++;
-        const message = copyField(JSON.stringify([`ERROR: Duplicate username: ${usernameRaw} (ignoring record ${n})`]));
-        out.push(`${n}\t${copyField(username)}\tduplicate\t\\N\t\\N\t\\N\t${where}\t${message}\t\\N${NO_PAYLOAD}`);
+        const message = JSON.stringify([`ERROR: Duplicate username: ${usernameRaw} (ignoring record ${n})`]);
+        head(n, username, "duplicate", null, null, null, recno, message, null, line).nulls(PAYLOAD_COLUMNS).endRow();
         continue;
       }
       if (last === undefined) seenNew.add(username);
@@ -282,19 +280,19 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       stats.transformed++;
       const mapped = mapRecord(ctx, n, username, record, text, null);
       if (mapped.messages.length) stats.withMessages++;
-      const messages = mapped.messages.length ? copyField(JSON.stringify(mapped.messages)) : "\\N";
+      const messages = mapped.messages.length ? JSON.stringify(mapped.messages) : null;
       if (!mapped.ok) {
         stats.rejected++;
         stats.errors += mapped.messages.filter((m) => m.startsWith("ERROR: ")).length;
         if (last !== undefined && last >= 0) knownChanged++;
-        out.push(`${n}\t${copyField(username)}\trejected\t\\N\t${rawDigest}\t\\N\t${where}\t${messages}\t${copyField(text)}${NO_PAYLOAD}`);
+        head(n, username, "rejected", null, rawDigest, null, recno, messages, text, line).nulls(PAYLOAD_COLUMNS).endRow();
         continue;
       }
       stats.ok++;
       stats.errors += mapped.messages.length;
-      const head = `${n}\t${copyField(username)}\tok\t${mapped.digest}\t${rawDigest}\t${copyField(mapped.details.email)}\t${where}\t${messages}\t${copyField(text)}`;
+      head(n, username, "ok", mapped.digest, rawDigest, mapped.details.email, recno, messages, text, line);
       if (last !== undefined) {
-        out.push(head + NO_PAYLOAD); // a known user: pass 2 applies the record to their stored profile
+        rows.nulls(PAYLOAD_COLUMNS).endRow(); // a known user: pass 2 applies the record to their stored profile
         if (last >= 0) knownChanged++; // known, and their record changed (not merely due for another look)
         continue;
       }
@@ -303,27 +301,23 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       const [userId, objectId] = ids[nextId++]!;
       stats.newUsers++;
       stats.newMemberships += d.groups.length;
-      out.push(
-        [
-          head,
-          copyField(d.nameFirst),
-          copyField(d.nameLast),
-          copyField(d.title),
-          copyField(JSON.stringify(state.tags)),
-          copyField(pgTextArray(state.profile.types)),
-          copyField(state.profile.title),
-          copyField(JSON.stringify(state.profile.attributes)),
-          copyField(pgTextArray(d.groups)),
-          copyField(mapped.mapped),
-          userId,
-          objectId,
-        ].join("\t"),
-      );
+      rows
+        .value(d.nameFirst)
+        .value(d.nameLast)
+        .value(d.title)
+        .value(JSON.stringify(state.tags))
+        .value(pgTextArray(state.profile.types))
+        .value(state.profile.title)
+        .value(JSON.stringify(state.profile.attributes))
+        .value(pgTextArray(d.groups))
+        .value(mapped.mapped)
+        .value(userId)
+        .value(objectId)
+        .endRow();
     }
-    return { text: out.join("\n"), next: records.length };
+    return records.length;
   }
 
-  const writer = new StageWriter(tx);
   /** End the stage's segment at record `to`, with the work alongside for its known users' changed records. */
   const endSegment = async (to: number) => {
     const from = segmentFrom;
@@ -347,11 +341,9 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
               ids = await ctx.drawIds(batch.records.length - from);
               nextId = 0;
             }
-            const { text, next } = stageBatch(batch, file, fileStats, from);
-            if (text) writer.push(text);
-            from = next;
+            from = stageBatch(batch, file, fileStats, from);
           }
-          if (knownChanged >= SEGMENT_KNOWN || writer.size >= SEGMENT_CHARS) await endSegment(idx);
+          if (knownChanged >= SEGMENT_KNOWN || writer.size >= SEGMENT_BYTES) await endSegment(idx);
           progress.update({ phase: "read", file: file.name, done: idx });
           // Let the process's other work in between batches (the web UI, uploads): when the file
           // and the database keep up, this loop would otherwise run on promises alone, and requests
@@ -365,16 +357,11 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
     }
     await endSegment(idx);
     // Whoever the sync knows from the last feed and did not meet in this one has left it.
-    const absent: string[] = [];
     for (const [username, state] of known) {
       if (state === SEEN || state === NOT_IN_FEED) continue;
-      absent.push(`\\N\t${copyField(username)}\tabsent\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N${NO_PAYLOAD}`);
-      if (absent.length === 10_000) {
-        writer.push(absent.splice(0).join("\n"));
-        if (writer.size >= SEGMENT_CHARS) await writer.flush(); // everyone may have left: bounded, like the records
-      }
+      rows.value(null).value(username).value("absent").nulls(STAGE_COLUMNS.length - 3).endRow();
+      if (writer.size >= SEGMENT_BYTES) await writer.flush(); // everyone may have left: bounded, like the records
     }
-    if (absent.length) writer.push(absent.join("\n"));
     await writer.done();
   } catch (error) {
     await writer.settle();

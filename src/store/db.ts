@@ -17,6 +17,8 @@ export interface Sql {
    * use `copyField()` to escape values). Lines may come from a generator, so nothing is held whole.
    */
   copyIn(table: string, columns: readonly string[], lines: AsyncIterable<string> | Iterable<string>): Promise<number>;
+  /** COPY rows already written as COPY text bytes (`CopyText`): each chunk whole rows, UTF-8. For the many rows of a run. */
+  copyInBytes(table: string, columns: readonly string[], chunks: readonly Uint8Array[]): Promise<void>;
   /** The rows of a query in COPY text format, a batch of lines at a time: the fast way to read many rows. */
   copyOut(query: string): AsyncGenerator<string[]>;
 }

@@ -9,6 +9,7 @@ import { openPostgres } from "./postgres.ts";
 import { embeddedPgliteTemplate } from "./template.ts";
 
 export { copyField, describeDatabaseError, isTransientDatabaseError, type Database, type Row, type Sql } from "./db.ts";
+export { CopyText, type CopyValue } from "./copy-text.ts";
 export { FileStore, FileTooLargeError, NoSpaceError, type StoredFile } from "./files.ts";
 export { FolderInUseError } from "./lock.ts";
 export { APPLY_LOCK, MIGRATION_LOCK, UPLOAD_LOCK } from "./locks.ts";

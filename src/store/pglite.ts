@@ -35,6 +35,11 @@ function sqlOver(client: Queryable): Sql {
       }
       return count;
     },
+    async copyInBytes(table, columns, chunks) {
+      for (const chunk of chunks) {
+        if (chunk.length) await client.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob'`, [], { blob: new Blob([chunk as Uint8Array<ArrayBuffer>]) });
+      }
+    },
     async *copyOut(query) {
       const result = await client.query(`COPY (${query}) TO '/dev/blob'`);
       if (result.blob) yield* splitLines([await result.blob.text()]);

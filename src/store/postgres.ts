@@ -46,6 +46,12 @@ function sqlOver(client: Client): Sql {
       await Promise.race([pipeline(Readable.from(counted()), writable), refused]);
       return count;
     },
+    async copyInBytes(table, columns, chunks) {
+      const query = client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`);
+      const writable = await query.writable();
+      const refused = serverRefusal(query as unknown as { reject?: unknown });
+      await Promise.race([pipeline(Readable.from(chunks), writable), refused]);
+    },
     async *copyOut(query) {
       // Not COPY TO STDOUT: with postgres.js under Bun, a COPY IN sent after one on the same
       // connection hangs now and then (reproduced under load: about one time in five). A cursor
