@@ -197,6 +197,7 @@ function truncate(text: string, max = 300): string {
 /** The stage's columns after `raw`: what a new user becomes (null for every other row). */
 const PAYLOAD_COLUMNS = STAGE_COLUMNS.length - STAGE_COLUMNS.indexOf("raw") - 1;
 
+/** Stage every record of every file. Files are read one after another, in the control file's order. */
 export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageContext): Promise<StageStats> {
   const stats: StageStats = {
     records: 0,
@@ -238,8 +239,18 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
   function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats, from: number): number {
     const { records, texts, lines } = batch;
     /** A row's columns up to `raw`, in STAGE_COLUMNS order. */
-    const head = (n: number, username: string | null, status: string, digest: number | null, rawDigest: number | null, email: string | null, recno: number, messages: string | null, raw: string | null, line: number | undefined) =>
-      rows.value(n).value(username).value(status).value(digest).value(rawDigest).value(email).value(file.name).value(line).value(recno).value(messages).value(raw);
+    const head = (
+      n: number,
+      username: string | null,
+      status: string,
+      digest: number | null,
+      rawDigest: number | null,
+      email: string | null,
+      recno: number,
+      messages: string | null,
+      raw: string | null,
+      line: number | undefined,
+    ) => rows.value(n).value(username).value(status).value(digest).value(rawDigest).value(email).value(file.name).value(line).value(recno).value(messages).value(raw);
     for (let i = from; i < records.length; i++) {
       if (nextId === ids.length) return i;
       const record = records[i];
