@@ -15,6 +15,12 @@ import { loadPgliteAssets } from "./pglite-assets.ts";
 
 type Queryable = Pick<Transaction, "query" | "exec">;
 
+/** One COPY of `data` (whole rows of COPY text); returns the rows copied. */
+async function copyBlob(client: Queryable, table: string, columns: readonly string[], data: string | Uint8Array<ArrayBuffer>): Promise<number> {
+  const result = await client.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+  return result.affectedRows ?? 0;
+}
+
 function sqlOver(client: Queryable): Sql {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
@@ -27,18 +33,11 @@ function sqlOver(client: Queryable): Sql {
     async copyIn(table, columns, lines) {
       // PGlite takes COPY data as a Blob; send it in bounded chunks so a million rows never sit in memory at once.
       let count = 0;
-      for await (const chunk of chunkLines(lines, 4 << 20)) {
-        const result = await client.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob'`, [], {
-          blob: new Blob([chunk]),
-        });
-        count += result.affectedRows ?? 0;
-      }
+      for await (const chunk of chunkLines(lines, 4 << 20)) count += await copyBlob(client, table, columns, chunk);
       return count;
     },
     async copyInBytes(table, columns, chunks) {
-      for (const chunk of chunks) {
-        if (chunk.length) await client.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob'`, [], { blob: new Blob([chunk as Uint8Array<ArrayBuffer>]) });
-      }
+      for (const chunk of chunks) if (chunk.length) await copyBlob(client, table, columns, chunk as Uint8Array<ArrayBuffer>);
     },
     async *copyOut(query) {
       const result = await client.query(`COPY (${query}) TO '/dev/blob'`);

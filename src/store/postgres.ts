@@ -22,6 +22,15 @@ async function timed<T>(text: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/** COPY ... FROM STDIN fed from `source`: done when the server has taken all of it, or failed with its refusal. */
+async function copyFrom(client: Client, table: string, columns: readonly string[], source: Readable): Promise<void> {
+  const query = client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`);
+  const writable = await query.writable();
+  const refused = serverRefusal(query as unknown as { reject?: unknown });
+  // whichever comes first: the server's answer to the whole COPY, or its refusal
+  await Promise.race([pipeline(source, writable), refused]);
+}
+
 function sqlOver(client: Client): Sql {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
@@ -31,9 +40,6 @@ function sqlOver(client: Client): Sql {
       await timed(text, () => client.unsafe(text));
     },
     async copyIn(table, columns, lines) {
-      const query = client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`);
-      const writable = await query.writable();
-      const refused = serverRefusal(query as unknown as { reject?: unknown });
       let count = 0;
       const counted = async function* () {
         for await (const chunk of chunkLines(lines, 1 << 20)) {
@@ -42,15 +48,11 @@ function sqlOver(client: Client): Sql {
           yield chunk;
         }
       };
-      // whichever comes first: the server's answer to the whole COPY, or its refusal
-      await Promise.race([pipeline(Readable.from(counted()), writable), refused]);
+      await copyFrom(client, table, columns, Readable.from(counted()));
       return count;
     },
     async copyInBytes(table, columns, chunks) {
-      const query = client.unsafe(`COPY ${table} (${columns.join(", ")}) FROM STDIN`);
-      const writable = await query.writable();
-      const refused = serverRefusal(query as unknown as { reject?: unknown });
-      await Promise.race([pipeline(Readable.from(chunks), writable), refused]);
+      await copyFrom(client, table, columns, Readable.from(chunks));
     },
     async *copyOut(query) {
       // Not COPY TO STDOUT: with postgres.js under Bun, a COPY IN sent after one on the same
