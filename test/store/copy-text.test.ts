@@ -45,6 +45,46 @@ test("CopyText hands over whole rows only, and never writes into bytes it has ha
   expect(new TextDecoder().decode(new CopyText().nulls(3).endRow().take())).toBe("\\N\t\\N\t\\N\n");
 });
 
+test("CopyText writes later rows into a buffer given back with recycle, and only into one given back", () => {
+  const copy = new CopyText(64 * 1024);
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  copy.row(["first", 1]);
+  const first = copy.take(); // the next rows go into a buffer drawn now
+  copy.row(["second", 2]);
+  const second = copy.take();
+  expect(second.buffer).not.toBe(first.buffer);
+  copy.recycle(first); // copied in: the next buffer drawn is this one
+  copy.row(["third", 3]);
+  const third = copy.take();
+  copy.row(["fourth", 4]);
+  const fourth = copy.take();
+  expect(fourth.buffer).toBe(first.buffer);
+  expect([second, third, fourth].map(decode)).toEqual(["second\t2\n", "third\t3\n", "fourth\t4\n"]);
+  // bytes that are part of a larger buffer, or a buffer smaller than the writer's, are not taken back
+  const part = new Uint8Array(new ArrayBuffer(128), 8, 16);
+  const small = new Uint8Array(16);
+  copy.recycle(part);
+  copy.recycle(small);
+  copy.row(["fifth", 5]);
+  copy.take();
+  copy.row(["sixth", 6]);
+  const sixth = copy.take();
+  expect([part.buffer, small.buffer]).not.toContain(sixth.buffer);
+  expect(decode(sixth)).toBe("sixth\t6\n");
+});
+
+test("CopyText does not recycle small buffers, which may share Buffer's pool with other data", () => {
+  const copy = new CopyText(64);
+  copy.row(["first", 1]);
+  const first = copy.take();
+  copy.recycle(first);
+  copy.row(["second", 2]);
+  copy.take();
+  copy.row(["third", 3]);
+  copy.take();
+  expect(new TextDecoder().decode(first)).toBe("first\t1\n"); // never written over
+});
+
 const HOSTILE = ["plain", "tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "", "Łukasz 😀 Zoë", "x".repeat(70_000)];
 
 for (const backend of BACKENDS) {
