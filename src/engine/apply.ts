@@ -8,12 +8,15 @@ import type { Sql } from "../store/index.ts";
 import { CREATED_USERS } from "./changes.ts";
 
 
-/** One user's before-image, from `u` (users), `o` (objects) and `l` (sync_ledger): what a revert puts back. */
+/**
+ * One user's before-image, from `u` (users), `o` (objects) and `l` (sync_ledger): what a revert
+ * puts back. Memberships in group order: the same image whatever order their rows were written in.
+ */
 const IMAGE = `json_build_object(
       'user', row_to_json(u.*),
       'profile', row_to_json(o.*),
       'ledger', row_to_json(l.*),
-      'memberships', coalesce((SELECT json_agg(m.*) FROM memberships m WHERE m.user_id = u.id), '[]'::json))`;
+      'memberships', coalesce((SELECT json_agg(m.* ORDER BY m.group_id) FROM memberships m WHERE m.user_id = u.id), '[]'::json))`;
 
 /**
  * Before-images of users the run may change (not created ones: their "before" is not existing),

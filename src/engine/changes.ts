@@ -47,6 +47,7 @@ const CHANGES_COLUMNS = [
 /**
  * Created users: everything was worked out in pass 1 (stage.ts), ids included, and stays in the
  * stage: the new users the plan did not reject (a collision with an account the sync does not own).
+ * Not the users pass 1 created itself (stage.ts DirectCreates): their stage rows are 'created', with no ids.
  * (Copying a million wide rows from the stage into \`changes\` cost 15 s of an initial load, and
  * joining the stage to a table of drawn ids cost about half a second in each statement that reads
  * them; now each is one scan of the stage.)

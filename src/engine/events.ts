@@ -15,7 +15,7 @@ const STAGE_MESSAGES = `
   INSERT INTO run_events (run_id, seq, level, action, username, message, detail)
   SELECT $1::int, $2::bigint + (s.idx + 1) * 1000 + m.ord,
     CASE WHEN m.line LIKE 'ERROR: %' THEN 'error' ELSE 'warn' END,
-    CASE s.status WHEN 'ok' THEN 'error' WHEN 'duplicate' THEN 'duplicate' ELSE 'reject' END,
+    CASE s.status WHEN 'ok' THEN 'error' WHEN 'created' THEN 'error' WHEN 'duplicate' THEN 'duplicate' ELSE 'reject' END,
     s.username, m.line,
     jsonb_build_object('file', s.file, 'line', s.line, 'record', s.recno)
   FROM stage s CROSS JOIN LATERAL jsonb_array_elements_text(s.messages::jsonb) WITH ORDINALITY AS m(line, ord)

@@ -2,7 +2,7 @@
 // what this run does to them. The outcomes are a small named set (STYLE.md), used the same way in
 // code, logs, UI and docs:
 //
-//   create          in the feed, not known to the sync
+//   create          in the feed, not known to the sync (maybe created in pass 1 already: stage.ts DirectCreates)
 //   update          in the feed, known, and something changed (or it was absent, or in error)
 //   unblock         in the feed again after the sync blocked them (reactivated)
 //   unchanged       in the feed, nothing changed: nothing is written
@@ -75,7 +75,13 @@ export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCoun
     LEFT JOIN sync_ledger l ON l.username = s.username
     LEFT JOIN users u ON u.id = l.user_id
     LEFT JOIN users fu ON $3 AND fu.username = s.username AND l.user_id IS NULL AND s.status = 'ok'
-    LEFT JOIN foreign_emails fe ON fe.email = lower(s.email) AND s.status = 'ok'`,
+    LEFT JOIN foreign_emails fe ON fe.email = lower(s.email) AND s.status = 'ok'
+    UNION ALL
+    -- users pass 1 created already (stage.ts DirectCreates): creates, planned as a staged new user
+    -- is — no user of the sync's before them — without joining them to the ledger they are in now
+    SELECT s.username, s.idx, s.status, s.digest, s.raw_digest, s.file, s.line, s.recno,
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'create', NULL, false
+    FROM stage s WHERE s.status = 'created'`,
     [options.blockAfterAbsentRuns, blockOnError, foreign],
   );
   await tx.exec("CREATE INDEX plan_action_idx ON plan (action, idx); ANALYZE plan");

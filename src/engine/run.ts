@@ -214,12 +214,16 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       // The before-images of the users the run may change (for undo) are saved while this process
       // maps records (pass 1, then pass 2), after `images`; a dry run applies nothing and needs none.
       const images = options.dryRun ? null : await beforeImagesStart(tx, runId);
+      const direct = (await createsInPassOne(tx, options, approval !== null))
+        ? { runId, context: mapping.context, logBase: base, groupIds: await groupIds(tx) }
+        : undefined;
       const stats = await stageRecords(tx, inputs, {
         ...mapping,
         known,
         progress,
         drawIds: await idDrawer(store, tx),
         alongside: images === null ? undefined : (from, to) => saveEarlyImages(tx, runId, from, to),
+        direct,
       });
 
       if (images !== null) await tx.exec("ANALYZE early_imaged");
@@ -413,6 +417,29 @@ function readKnownLines(text: string, known: Map<string, number>): void {
     known.set(unescapeCopy(text.slice(i + 1, end)), negative ? -state : state);
     at = end + 1;
   }
+}
+
+/**
+ * Whether pass 1 may write new users into the store itself (stage.ts DirectCreates), instead of
+ * staging them for the apply. Only when nothing decided after pass 1 can stop a new user being
+ * created:
+ * - not a dry run, and no safety check can hold the whole run (there are none, or a person
+ *   approved it; a partial hold keeps back blocks and group removals, never creates);
+ * - no account the sync does not own: the plan rejects a new user whose username or email one of
+ *   them holds (plan.ts), and with none there is no such collision.
+ * Whatever else fails fails the run's one transaction, and with it everything pass 1 wrote.
+ */
+async function createsInPassOne(tx: Sql, options: RunOptions, approved: boolean): Promise<boolean> {
+  if (options.dryRun || (options.safety && !approved)) return false;
+  const [{ foreign }] = (await tx.query<{ foreign: boolean }>(
+    "SELECT (SELECT count(*) FROM users) > (SELECT count(*) FROM sync_ledger) AS foreign",
+  )) as [{ foreign: boolean }];
+  return !foreign;
+}
+
+async function groupIds(tx: Sql): Promise<Map<string, number>> {
+  const rows = await tx.query<{ id: number; code: string }>("SELECT id, code FROM groups");
+  return new Map(rows.map((r) => [r.code, Number(r.id)]));
 }
 
 /**

@@ -6,7 +6,8 @@
 // outstanding, in the feed) and are not staged at all: they are counted, and that is all a run
 // does with them. Every other record — new, changed, or due for another look — goes through the
 // control file here, once; for a user the sync does not know yet, the whole account and profile it
-// creates is staged too. Users the sync knows who were in the last feed but not in this one are
+// creates is staged too — or, when nothing after pass 1 can stop it, written into the store at
+// once (DirectCreates). Users the sync knows who were in the last feed but not in this one are
 // staged as 'absent' once every file has been read, so the plan (plan.ts) only ever looks at the
 // few users something may happen to, never at the whole ledger.
 // Per-record work is a plain synchronous loop over a batch (issue 9: an `await` in the hot loop
@@ -24,7 +25,8 @@ import { mapRecord, userState, type MappingContext } from "./record.ts";
 export const STAGE_TABLE = `CREATE TEMP TABLE stage (
   idx bigint,                 -- record number across the run's files, from 0 (Haplo's "record n"); null for 'absent'
   username text,              -- normalised; null when the record had none
-  status text NOT NULL,       -- ok | rejected | duplicate | no-username | absent (known, in the last feed, not in this one)
+  status text NOT NULL,       -- ok | created | rejected | duplicate | no-username | absent (known, in the last feed, not in this one)
+                              -- (created: a new user pass 1 wrote into the store itself, StageContext.direct)
   digest bigint,              -- mapped output + definitions (change detection)
   raw_digest bigint,          -- the record as received
   email text,                 -- as mapped (trimmed); compared lower-cased for collisions
@@ -107,7 +109,49 @@ export interface StageContext extends MappingContext {
    * busy and leaves the database's idle. Everything it was asked for is done when stageRecords returns.
    */
   alongside?: (from: number, to: number) => Promise<void>;
+  /**
+   * Write new users straight into the store, table by table, while the files are read (given
+   * only when nothing decided after pass 1 can stop a new user being created: see run.ts
+   * `createsInPassOne`). Their stage row is then a slim 'created' one, for the plan and the log.
+   */
+  direct?: DirectCreates;
 }
+
+/**
+ * What pass 1 needs to write a new user's rows itself: their account, profile object,
+ * memberships, ledger entry, undo record, timeline entry and log line — the rows apply.ts
+ * CREATE_USERS / RECORD_TIMELINE and events.ts USER_ACTIONS write for a staged new user.
+ *
+ * Why: on a first load every user is new, and staging whole accounts to copy them once more
+ * with INSERT … SELECT cost the database as much as writing them (at a million users the stage
+ * is 1.3 GB, copied in and scanned again by each statement). Written in pass 1, the rows go to
+ * the database while this process maps the next records: the two cores work at once.
+ */
+export interface DirectCreates {
+  runId: number;
+  /** The ledger's context (run.ts mappingContext). */
+  context: string;
+  /** Where the run's log starts (events.ts): a created user's line is base + (idx + 1) × 1000 + 900. */
+  logBase: number;
+  /** Group code → groups.id (a code with no group is no membership, as the join in CREATE_USERS drops it). */
+  groupIds: Map<string, number>;
+}
+
+/** The tables pass 1 writes a new user into (DirectCreates), with the columns it gives; the rest take their defaults. */
+const DIRECT_TABLES = {
+  objects: ["id", "types", "title", "attributes"],
+  users: ["id", "username", "email", "name_first", "name_last", "title", "tags", "profile_id"],
+  memberships: ["user_id", "group_id", "added_by", "added_run_id"],
+  sync_ledger: [
+    "user_id", "username", "digest", "raw_digest", "context", "in_feed", "error", "warned",
+    "created_run_id", "last_run_id", "state_run_id", "state_reason",
+  ],
+  run_changes: ["run_id", "user_id", "username", "action", "before"],
+  received_records: ["username", "run_id", "file_name", "record_number", "raw_digest", "raw", "mapped"],
+  run_events: ["run_id", "seq", "level", "action", "username", "message", "detail"],
+} as const;
+
+type DirectRows = Record<keyof typeof DIRECT_TABLES, CopyText>;
 
 /** A segment of the stage is copied in once it holds this many known users' changed records… */
 const SEGMENT_KNOWN = 5000;
@@ -119,6 +163,8 @@ const SEGMENT_BYTES = 4 << 20;
  * rose by 100 MB, for no time saved — the database is what it waits for.)
  */
 const AHEAD_BYTES = 16 << 20;
+/** A new buffer for one of the store's tables (DirectCreates): a segment holds a few thousand new users, under 2 MB for any table. */
+const DIRECT_CAPACITY = 1 << 20;
 
 /**
  * Copies the stage in, a segment at a time, while pass 1 goes on reading: each segment's COPY,
@@ -130,21 +176,37 @@ class StageWriter {
   private readonly queue = new DatabaseQueue();
   /** the segment being written; a little over a segment's size, so that it seldom has to grow */
   readonly rows = new CopyText(SEGMENT_BYTES + (SEGMENT_BYTES >> 2));
+  /** new users' rows for the store's own tables (StageContext.direct), copied in after the segment's stage rows */
+  readonly direct: DirectRows | null;
   private unsent = 0;
 
-  constructor(private readonly tx: Sql) {}
-
-  get size(): number {
-    return this.rows.size;
+  constructor(
+    private readonly tx: Sql,
+    direct: boolean,
+  ) {
+    this.direct = direct ? (Object.fromEntries(Object.keys(DIRECT_TABLES).map((t) => [t, new CopyText(DIRECT_CAPACITY)])) as DirectRows) : null;
   }
 
-  /** End the segment: queue its COPY, then `after`. Waits only when too much is queued. */
+  get size(): number {
+    let size = this.rows.size;
+    if (this.direct) for (const rows of Object.values(this.direct)) size += rows.size;
+    return size;
+  }
+
+  /** End the segment: queue its COPYs, then `after`. Waits only when too much is queued. */
   async flush(after?: () => Promise<void>): Promise<void> {
-    const bytes = this.rows.size ? this.rows.take() : null;
-    const size = bytes?.length ?? 0;
+    const copies: [string, readonly string[], CopyText, Uint8Array][] = [];
+    if (this.rows.size) copies.push(["stage", STAGE_COLUMNS, this.rows, this.rows.take()]);
+    if (this.direct)
+      for (const [table, rows] of Object.entries(this.direct))
+        if (rows.size) copies.push([table, DIRECT_TABLES[table as keyof DirectRows], rows, rows.take()]);
+    const size = copies.reduce((sum, [, , , bytes]) => sum + bytes.length, 0);
     this.unsent += size;
     const segment = this.queue.add(async () => {
-      if (bytes) await this.tx.copyInBytes("stage", STAGE_COLUMNS, [bytes]);
+      for (const [table, columns, rows, bytes] of copies) {
+        await this.tx.copyInBytes(table, columns, [bytes]);
+        rows.recycle(bytes); // copied in: the buffer takes later rows
+      }
       this.unsent -= size;
       if (after) await after();
     });
@@ -229,8 +291,10 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
   let knownChanged = 0;
   let segmentFrom = 0;
 
-  const writer = new StageWriter(tx);
+  const { direct } = ctx;
+  const writer = new StageWriter(tx, direct !== undefined);
   const rows = writer.rows;
+  const store = writer.direct;
 
   /**
    * The synchronous per-record loop: a batch of records from `from` → stage rows. Stops early, at
@@ -301,9 +365,9 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       }
       stats.ok++;
       stats.errors += mapped.messages.length;
-      head(n, username, "ok", mapped.digest, rawDigest, mapped.details.email, recno, messages, text, line);
       if (last !== undefined) {
-        rows.nulls(PAYLOAD_COLUMNS).endRow(); // a known user: pass 2 applies the record to their stored profile
+        // a known user: pass 2 applies the record to their stored profile
+        head(n, username, "ok", mapped.digest, rawDigest, mapped.details.email, recno, messages, text, line).nulls(PAYLOAD_COLUMNS).endRow();
         if (last >= 0) knownChanged++; // known, and their record changed (not merely due for another look)
         continue;
       }
@@ -312,6 +376,29 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       const [userId, objectId] = ids[nextId++]!;
       stats.newUsers++;
       stats.newMemberships += d.groups.length;
+      if (store !== null) {
+        // written into the store's tables now (DirectCreates); the stage keeps what the plan and the log read
+        const { runId } = direct!;
+        head(n, username, "created", mapped.digest, rawDigest, d.email, recno, messages, null, line).nulls(PAYLOAD_COLUMNS).endRow();
+        store.objects.value(objectId).value(pgTextArray(state.profile.types)).value(state.profile.title).value(JSON.stringify(state.profile.attributes)).endRow();
+        store.users.value(userId).value(username).value(d.email).value(d.nameFirst).value(d.nameLast).value(d.title).value(JSON.stringify(state.tags)).value(objectId).endRow();
+        for (const code of d.groups) {
+          const groupId = direct!.groupIds.get(code);
+          if (groupId !== undefined) store.memberships.value(userId).value(groupId).value("sync").value(runId).endRow();
+        }
+        store.sync_ledger
+          .value(userId).value(username).value(mapped.digest).value(rawDigest).value(direct!.context).value(true).value(false).value(messages !== null)
+          .value(runId).value(runId).value(runId).value("created")
+          .endRow();
+        store.run_changes.value(runId).value(userId).value(username).value("create").value(null).endRow();
+        store.received_records.value(username).value(runId).value(file.name).value(recno).value(rawDigest).value(text).value(mapped.mapped).endRow();
+        store.run_events
+          .value(runId).value(direct!.logBase + (n + 1) * 1000 + 900).value("info").value("create").value(username).value(`create ${username}`)
+          .value(JSON.stringify({ file: file.name, record: recno }))
+          .endRow();
+        continue;
+      }
+      head(n, username, "ok", mapped.digest, rawDigest, d.email, recno, messages, text, line);
       rows
         .value(d.nameFirst)
         .value(d.nameLast)
