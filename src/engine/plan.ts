@@ -22,17 +22,30 @@ export interface PlanOptions {
   blockAfterAbsentRuns: number;
   /** Haplo blocked a known user whose record failed; usersync keeps their last good state by default. */
   onRecordError: "keep" | "block";
+  /** hasForeignAccounts, asked once at the start of the run */
+  foreign: boolean;
 }
 
 export type PlanCounts = Record<Action, number> & { collisions: number };
 
+/**
+ * Whether the store holds an account the sync does not own (no ledger entry). Accounts the sync
+ * does not own may not be taken over by a feed record, by username or by email (DESIGN.md). Most
+ * stores have none — every account came from the feed — and then the plan has nothing to look up
+ * and pass 1 may create new users itself (run.ts createsInPassOne).
+ * Not two counts compared: an account the sync created and someone deleted outside it leaves its
+ * ledger entry behind, and one foreign account then made the counts equal (a foreign username
+ * failed the run; a foreign email was given to a second account).
+ */
+export async function hasForeignAccounts(tx: Sql): Promise<boolean> {
+  const [row] = await tx.query<{ foreign: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM users u WHERE NOT EXISTS (SELECT 1 FROM sync_ledger l WHERE l.user_id = u.id)) AS foreign",
+  );
+  return row!.foreign;
+}
+
 export async function buildPlan(tx: Sql, options: PlanOptions): Promise<PlanCounts> {
-  // Accounts the sync does not own may not be taken over by a feed record, by username or by
-  // email (DESIGN.md). Most stores have none — every account came from the feed — and then there
-  // is nothing to look up: two counts instead of joining the feed against every account.
-  const [{ foreign }] = (await tx.query<{ foreign: boolean }>(
-    "SELECT (SELECT count(*) FROM users) > (SELECT count(*) FROM sync_ledger) AS foreign",
-  )) as [{ foreign: boolean }];
+  const { foreign } = options;
   // Only the emails this feed brings are looked up (users_email_idx), not every account's.
   await tx.exec(`CREATE TEMP TABLE foreign_emails ON COMMIT DROP AS
     SELECT DISTINCT lower(u.email) AS email FROM users u

@@ -20,7 +20,7 @@ import { seqAfterLog, seqAfterRecords, writeLine, writeRunEvents } from "./event
 import { contextDigest } from "./digest.ts";
 import { definitionsDigest, loadGroupDefinitions } from "./groups.ts";
 import { DeferredLookups, loadLookups, titleMappingTypes } from "./lookups.ts";
-import { buildPlan, countPlan, type PlanCounts } from "./plan.ts";
+import { buildPlan, countPlan, hasForeignAccounts, type PlanCounts } from "./plan.ts";
 import { notifyRunHeld } from "./notify.ts";
 import { heldMessage, markFailed, markHeldUnreadable, outcomeLines, safetyLine } from "./outcome.ts";
 import { createProgress, type ProgressState } from "./progress.ts";
@@ -214,7 +214,8 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       // The before-images of the users the run may change (for undo) are saved while this process
       // maps records (pass 1, then pass 2), after `images`; a dry run applies nothing and needs none.
       const images = options.dryRun ? null : await beforeImagesStart(tx, runId);
-      const direct = (await createsInPassOne(tx, options, approval !== null))
+      const foreign = await hasForeignAccounts(tx);
+      const direct = createsInPassOne(options, approval !== null, foreign)
         ? { runId, context: mapping.context, logBase: base, groupIds: await groupIds(tx) }
         : undefined;
       const stats = await stageRecords(tx, inputs, {
@@ -231,7 +232,7 @@ export async function executeRun(store: Store, runId: number, options: RunOption
       // collection of pass 2 walk it (nor keeps the process's memory up through the apply)
       known.clear();
       progress.update({ phase: "classify", done: 0, total: stats.records });
-      let plan = await buildPlan(tx, { blockAfterAbsentRuns: settings.blockAfterAbsentRuns, onRecordError: settings.onRecordError });
+      let plan = await buildPlan(tx, { blockAfterAbsentRuns: settings.blockAfterAbsentRuns, onRecordError: settings.onRecordError, foreign });
 
       progress.update({ phase: "prepare", done: 0 });
       const alongside = images === null ? undefined : (from: number, to: number | null) => saveBeforeImages(tx, runId, mapping.context, from, to);
@@ -429,12 +430,8 @@ function readKnownLines(text: string, known: Map<string, number>): void {
  *   them holds (plan.ts), and with none there is no such collision.
  * Whatever else fails fails the run's one transaction, and with it everything pass 1 wrote.
  */
-async function createsInPassOne(tx: Sql, options: RunOptions, approved: boolean): Promise<boolean> {
-  if (options.dryRun || (options.safety && !approved)) return false;
-  const [{ foreign }] = (await tx.query<{ foreign: boolean }>(
-    "SELECT (SELECT count(*) FROM users) > (SELECT count(*) FROM sync_ledger) AS foreign",
-  )) as [{ foreign: boolean }];
-  return !foreign;
+function createsInPassOne(options: RunOptions, approved: boolean, foreign: boolean): boolean {
+  return !options.dryRun && (!options.safety || approved) && !foreign;
 }
 
 async function groupIds(tx: Sql): Promise<Map<string, number>> {

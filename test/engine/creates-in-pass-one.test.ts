@@ -144,4 +144,23 @@ describeEachBackend("new users created in pass 1", GROUPS, (t) => {
     expect(run.log).toContain("ERROR: (tab\tand\\slash) The email address belongs to an account the sync did not create; the record is ignored");
     expect((await db().query("SELECT 1 FROM sync_ledger"))).toHaveLength(3);
   });
+
+  test("a user the sync does not own is found even when an account the sync created was deleted outside it", async () => {
+    for (const safety of [undefined, NEVER_HOLDS]) {
+      await resetStore(t().store, GROUPS);
+      await applyFeed(t().store, CONTROL_TWO_FILES, day1, { safety });
+      // as many accounts as ledger entries again, but one of the accounts is not the sync's
+      await db().query("DELETE FROM users WHERE username = 's1'");
+      // one account, whose username one new user of day 2 has, and whose email the other
+      await db().query("INSERT INTO users (username, email) VALUES ('e5', 'e6@example.org')");
+      const run = await applyFeed(t().store, CONTROL_TWO_FILES, day2, { safety });
+      expect(run.status).toBe("complete");
+      expect(run.counts).toMatchObject({ create: 0, collisions: 2 });
+      expect(run.log).toContain("ERROR: (e5) The username belongs to an account the sync did not create; the record is ignored");
+      expect(run.log).toContain("ERROR: (e6) The email address belongs to an account the sync did not create; the record is ignored");
+      expect(await db().query("SELECT username, email FROM users WHERE username IN ('e5', 'e6') OR lower(email) IN ('e5@example.org', 'e6@example.org')")).toEqual([
+        { username: "e5", email: "e6@example.org" },
+      ]);
+    }
+  });
 });
