@@ -155,15 +155,23 @@ type DirectRows = Record<keyof typeof DIRECT_TABLES, CopyText>;
 
 /** A segment of the stage is copied in once it holds this many known users' changed records… */
 const SEGMENT_KNOWN = 5000;
-/** …or this many bytes of COPY text. */
-const SEGMENT_BYTES = 4 << 20;
 /**
- * Text handed over but not yet copied in, at most: past it, reading waits for the database. (A
- * first load is all new users, 1.3 GB of COPY text at a million: with 64 MB ahead its peak memory
- * rose by 100 MB, for no time saved — the database is what it waits for.)
+ * …or this many bytes of COPY text. Each segment is a COPY per table, and each COPY waits twice
+ * for this process to answer the server (to start it, to send its rows) — on a first load, 8 of
+ * them per segment while this process maps records: at 4 MB, the database waited for this
+ * process a third of the time. At 16 MB a 1M first load took 72–74 s against 88–91 s (A/B, with
+ * SLICE and the wait for the oldest segment below), peak memory 430–450 MB against 390–410.
  */
-const AHEAD_BYTES = 16 << 20;
-/** A new buffer for one of the store's tables (DirectCreates): a segment holds a few thousand new users, under 2 MB for any table. */
+const SEGMENT_BYTES = 16 << 20;
+/** Text handed over but not yet copied in, at most: past it, reading waits for the database. */
+const AHEAD_BYTES = 48 << 20;
+/**
+ * Records mapped between two turns of the event loop (stageRecords): a turn is when a COPY the
+ * server finished lets the next one start. 250 records are a few milliseconds; a whole batch of
+ * 2,000 kept the server waiting for most of a hundred.
+ */
+const SLICE = 250;
+/** A new buffer for one of the store's tables (DirectCreates); it grows to its share of a segment (a few MB) once, and is reused. */
 const DIRECT_CAPACITY = 1 << 20;
 
 /**
@@ -179,6 +187,8 @@ class StageWriter {
   /** new users' rows for the store's own tables (StageContext.direct), copied in after the segment's stage rows */
   readonly direct: DirectRows | null;
   private unsent = 0;
+  /** queued segments, oldest first (done ones are dropped at the next flush) */
+  private readonly inFlight: { done: Promise<void>; settled: boolean }[] = [];
 
   constructor(
     private readonly tx: Sql,
@@ -210,7 +220,17 @@ class StageWriter {
       this.unsent -= size;
       if (after) await after();
     });
-    // the last piece queued: once it is done, so is everything before it
+    const entry = { done: segment, settled: false };
+    segment.then(
+      () => (entry.settled = true),
+      () => (entry.settled = true),
+    );
+    this.inFlight.push(entry);
+    while (this.inFlight[0]?.settled) this.inFlight.shift();
+    // Too much queued: wait for the oldest segments only, until it is back under the bound — not
+    // for the newest, which left the database nothing to do while the next segment was mapped.
+    while (this.unsent > AHEAD_BYTES && this.inFlight.length > 0) await this.inFlight.shift()!.done;
+    // (a failed segment never gives its bytes back: this one then throws the failure)
     if (this.unsent > AHEAD_BYTES) await segment;
   }
 
@@ -300,7 +320,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
    * The synchronous per-record loop: a batch of records from `from` → stage rows. Stops early, at
    * the record it returns, when the drawn ids run out (before the record that might need them).
    */
-  function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats, from: number): number {
+  function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats, from: number, to: number): number {
     const { records, texts, lines } = batch;
     /** A row's columns up to `raw`, in STAGE_COLUMNS order. */
     const head = (
@@ -315,7 +335,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
       raw: string | null,
       line: number | undefined,
     ) => rows.value(n).value(username).value(status).value(digest).value(rawDigest).value(email).value(file.name).value(line).value(recno).value(messages).value(raw);
-    for (let i = from; i < records.length; i++) {
+    for (let i = from; i < to; i++) {
       if (nextId === ids.length) return i;
       const record = records[i];
       const n = idx++;
@@ -413,7 +433,7 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
         .value(objectId)
         .endRow();
     }
-    return records.length;
+    return to;
   }
 
   /** End the stage's segment at record `to`, with the work alongside for its known users' changed records. */
@@ -439,14 +459,16 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
               ids = await ctx.drawIds(batch.records.length - from);
               nextId = 0;
             }
-            from = stageBatch(batch, file, fileStats, from);
+            from = stageBatch(batch, file, fileStats, from, Math.min(batch.records.length, from + SLICE));
+            if (knownChanged >= SEGMENT_KNOWN || writer.size >= SEGMENT_BYTES) await endSegment(idx);
+            // Let the process's other work in between slices: the queued COPYs above all, each of
+            // which needs this process to answer the server before it goes on — mapping a whole
+            // batch left the database waiting — and the web UI and uploads (when the file and
+            // the database keep up, this loop would otherwise run on promises alone, and requests
+            // waited for the whole pass: measured, a page took 13 s during a million-user read).
+            await new Promise((resolve) => setImmediate(resolve));
           }
-          if (knownChanged >= SEGMENT_KNOWN || writer.size >= SEGMENT_BYTES) await endSegment(idx);
           progress.update({ phase: "read", file: file.name, done: idx });
-          // Let the process's other work in between batches (the web UI, uploads): when the file
-          // and the database keep up, this loop would otherwise run on promises alone, and requests
-          // waited for the whole pass (measured: a page took 13 s during a million-user read).
-          await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (error) {
         if (error instanceof ReaderError) throw new FeedFileError(file.name, error);
