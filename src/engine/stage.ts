@@ -193,8 +193,8 @@ class StageWriter {
   /** new users' rows for the store's own tables (StageContext.direct), copied in after the segment's stage rows */
   readonly direct: DirectRows | null;
   private unsent = 0;
-  /** queued segments, oldest first (done ones are dropped at the next flush) */
-  private readonly inFlight: { done: Promise<void>; settled: boolean }[] = [];
+  /** segments whose rows are not copied in yet, oldest first (each takes itself off once copied in) */
+  private readonly inFlight: Promise<void>[] = [];
 
   constructor(
     private readonly tx: Sql,
@@ -224,20 +224,14 @@ class StageWriter {
         rows.recycle(bytes); // copied in: the buffer takes later rows
       }
       this.unsent -= size;
+      this.inFlight.shift(); // the queue runs in order: the oldest is this one
       if (after) await after();
     });
-    const entry = { done: segment, settled: false };
-    segment.then(
-      () => (entry.settled = true),
-      () => (entry.settled = true),
-    );
-    this.inFlight.push(entry);
-    while (this.inFlight[0]?.settled) this.inFlight.shift();
+    this.inFlight.push(segment);
     // Too much queued: wait for the oldest segments only, until it is back under the bound — not
     // for the newest, which left the database nothing to do while the next segment was mapped.
-    while (this.unsent > AHEAD_BYTES && this.inFlight.length > 0) await this.inFlight.shift()!.done;
-    // (a failed segment never gives its bytes back: this one then throws the failure)
-    if (this.unsent > AHEAD_BYTES) await segment;
+    // (A failed segment stays first in line: waiting for it throws its failure.)
+    while (this.unsent > AHEAD_BYTES) await this.inFlight[0];
   }
 
   /** Everything queued is done (its failure is thrown here). */
