@@ -112,7 +112,8 @@ function median<T extends { seconds: number }>(runs: T[]): T {
 const results: Result[] = [];
 const floors: { size: number; seconds: number; phases: Record<string, number> }[] = [];
 /** bench/write-floor.ts after each initial load on PostgreSQL: writing the rows alone. */
-const writeFloors: { size: number; seconds: number; tables: Record<string, number>; bytes: number }[] = [];
+type Timed = { seconds: number; tables: Record<string, number> };
+const writeFloors: (Timed & { size: number; bytes: number; indexesAfter: Timed })[] = [];
 const controlPath = join(FEEDS, "control.json");
 mkdirSync(FEEDS, { recursive: true });
 writeFileSync(controlPath, feedControl());
@@ -168,8 +169,8 @@ for (const n of sizes) {
       await scenario("initial load", feeds.files(feeds.day1));
       if (url) {
         const w = await child(["bench/write-floor.ts", url]);
-        writeFloors.push({ size: n, seconds: w.seconds, tables: w.tables, bytes: w.bytes });
-        console.log(`write floor ${label(n)}: ${w.seconds.toFixed(2)} s`);
+        writeFloors.push({ size: n, seconds: w.seconds, tables: w.tables, bytes: w.bytes, indexesAfter: w.indexesAfter });
+        console.log(`write floor ${label(n)}: ${w.seconds.toFixed(2)} s (indexes built after the rows: ${w.indexesAfter.seconds.toFixed(2)} s)`);
       }
       await scenario("unchanged rerun", feeds.files(feeds.day1), REPEAT);
       await scenario("day 2, 1 % churn", feeds.files(feeds.churn1), REPEAT, feeds.files(feeds.day1));
@@ -199,7 +200,7 @@ function targetLines(): string {
   const wf = writeFloors.find((w) => w.size === big);
   if (load && wf)
     lines.push(
-      `| initial load against the write floor (${label(big)}): writing its rows alone is ${(wf.seconds / load.floor).toFixed(2)}× the floor | ${fmt(load.seconds)} s = ${(load.seconds / wf.seconds).toFixed(2)}× the write floor (${fmt(wf.seconds)} s) | — | see below |`,
+      `| initial load against the write floor (${label(big)}): writing its rows alone is ${(wf.seconds / load.floor).toFixed(2)}× the floor, ${(wf.indexesAfter.seconds / load.floor).toFixed(2)}× with the indexes built after them | ${fmt(load.seconds)} s = ${(load.seconds / wf.seconds).toFixed(2)}× the write floor (${fmt(wf.seconds)} s) | — | see below |`,
     );
   const peak = Math.max(...results.filter((r) => r.backend === "postgres" && r.size === big).map((r) => r.peakRssMB));
   if (Number.isFinite(peak)) lines.push(`| peak RSS (${label(big)}, PostgreSQL, any scenario) | ${Math.round(peak)} MB | ≤ 500 MB | ${peak <= 500 ? "met" : "**not met**"} |`);
@@ -224,8 +225,9 @@ const rows = results.map((r) => {
 });
 const writeFloorRows = writeFloors.map((w) => {
   const floor = floors.find((f) => f.size === w.size)?.seconds ?? NaN;
-  const tables = Object.entries(w.tables).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
-  return `| ${label(w.size)} | ${fmt(w.seconds)} | ${(w.seconds / floor).toFixed(2)}× | ${tables} | ${Math.round(w.bytes / 1048576)} MB |`;
+  const tables = (t: Timed) => Object.entries(t.tables).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+  const after = w.indexesAfter;
+  return `| ${label(w.size)} | ${fmt(w.seconds)} | ${(w.seconds / floor).toFixed(2)}× | ${tables(w)} | ${fmt(after.seconds)} | ${(after.seconds / floor).toFixed(2)}× | ${tables(after)} | ${Math.round(w.bytes / 1048576)} MB |`;
 });
 const floorRows = floors.map((f) => `| ${label(f.size)} | ${fmt(f.seconds)} | ${Object.entries(f.phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")} |`);
 const machine = `${(await Bun.file("/proc/cpuinfo").text()).match(/model name\s*:\s*(.*)/)?.[1] ?? "?"}, ${navigator.hardwareConcurrency} cores`;
@@ -250,9 +252,12 @@ ${floorRows.join("\n")}
 rows of that initial load costs PostgreSQL alone: the seven tables it fills (profile objects, users, memberships,
 ledger, undo records, received-data timeline, the run's log), with their indexes, in one transaction, by COPY from
 files the server reads itself. Nothing is read, mapped, staged or planned: no engine can load this data model faster.
+It is measured twice: with the indexes kept up row by row, as a run does (other sessions may read the tables meanwhile),
+and with the indexes (all but the primary keys) dropped first and built after the rows — what a loader that locked the
+empty tables for the whole load could do, the lowest figure.
 
-| users | write floor (s) | vs floor | per table (s) | COPY text |
-|---|---|---|---|---|
+| users | write floor (s) | vs floor | per table (s) | indexes built after (s) | vs floor | per table (s) | COPY text |
+|---|---|---|---|---|---|---|---|
 ${writeFloorRows.join("\n")}
 
 **usersync** runs everything a real run does, in one transaction: the control file's mapping, users + groups + profile
