@@ -317,8 +317,9 @@ export async function stageRecords(tx: Sql, files: RunFileInput[], ctx: StageCon
   const store = writer.direct;
 
   /**
-   * The synchronous per-record loop: a batch of records from `from` → stage rows. Stops early, at
-   * the record it returns, when the drawn ids run out (before the record that might need them).
+   * The synchronous per-record loop: a batch's records [from, to) → stage rows (a slice of it:
+   * the caller turns the event loop in between). Returns `to`, or earlier, at the record it stopped
+   * before, when the drawn ids run out (before the record that might need them).
    */
   function stageBatch(batch: RecordBatch, file: RunFileInput, fileStats: FileStats, from: number, to: number): number {
     const { records, texts, lines } = batch;
